@@ -1,0 +1,736 @@
+//! The verifier: one policy, three phases.
+//!
+//! 1. [`Verifier::prepare`] parses the request and runs every check that needs no signature
+//!    result and no store, and collects the signature checks it needs.
+//! 2. [`Prepared::settle`] takes the signature results (from any [`SignatureBackend`], e.g.
+//!    WebCrypto in the JS layer) or [`Prepared::settle_with`] computes them.
+//! 3. [`Settled::complete`] takes the replay store's answer — asked only when every other check
+//!    passed (R-POP-7) — and decides.
+//!
+//! [`Verifier::verify`] runs all three synchronously with [`RustCrypto`]. Whatever order the
+//! answers come in, the first failing check in spec order decides the reason.
+
+use crate::attestation::{self, Attestation};
+use crate::checks::{Check, CheckResult, Checklist, Status};
+use crate::error::{ErrorCode, Reason, Rejection};
+use crate::http::{self, HttpRequest, HttpResponse, Single};
+use crate::inspect;
+use crate::jose::jwk::{PublicKey, truncate};
+use crate::jose::sig::{RustCrypto, SignatureBackend, SignatureCheck};
+use crate::policy::{Policy, Role};
+use crate::pop::{self, Pop};
+use crate::replay::{ReplayOutcome, ReplayStore, replay_key};
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec;
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+/// Per-request inputs besides the HTTP request: time, and what the caller knows.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestContext {
+    /// Current time, NumericDate seconds. The core has no clock.
+    pub now: i64,
+    /// The `client_id` the request carries (form body), if any (R-ATT-8).
+    #[serde(default)]
+    pub client_id: Option<String>,
+    /// A challenge this server expects in this request's PoP (session-bound challenges).
+    #[serde(default)]
+    pub expected_challenge: Option<String>,
+    /// The access token presented with the request (RS role; used for DPoP `ath`).
+    #[serde(default)]
+    pub access_token: Option<String>,
+    /// Evaluate every check even after one failed (for explaining); default: skip signature
+    /// work that cannot change the decision.
+    #[serde(default)]
+    pub explain: bool,
+}
+
+impl RequestContext {
+    /// A context at `now`.
+    pub fn at(now: i64) -> Self {
+        RequestContext {
+            now,
+            ..Default::default()
+        }
+    }
+}
+
+/// A group of signature checks of which one must pass (one per candidate key).
+#[derive(Clone, Debug)]
+pub(crate) struct SigGroup {
+    pub(crate) check: Check,
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    pub(crate) reason: Reason,
+}
+
+/// How the challenge check went (audit record).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChallengeOutcome {
+    /// This server uses no challenges (any `challenge` claim is ignored, R-POP-10).
+    NotUsed,
+    /// Challenges are optional and none was presented.
+    NotPresented,
+    /// Valid.
+    Valid,
+    /// Required but absent.
+    Missing,
+    /// Not one this server issued.
+    Invalid,
+    /// Issued here but past its lifetime.
+    Expired,
+    /// Differs from the expected value.
+    Mismatch,
+    /// The PoP could not be read.
+    NotEvaluated,
+}
+
+impl ChallengeOutcome {
+    /// Stable string for the audit record.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ChallengeOutcome::NotUsed => "not_used",
+            ChallengeOutcome::NotPresented => "not_presented",
+            ChallengeOutcome::Valid => "valid",
+            ChallengeOutcome::Missing => "missing",
+            ChallengeOutcome::Invalid => "invalid",
+            ChallengeOutcome::Expired => "expired",
+            ChallengeOutcome::Mismatch => "mismatch",
+            ChallengeOutcome::NotEvaluated => "not_evaluated",
+        }
+    }
+    pub(crate) fn rejection(self) -> Option<Rejection> {
+        let reason = match self {
+            ChallengeOutcome::Missing => Reason::ChallengeMissing,
+            ChallengeOutcome::Invalid => Reason::ChallengeInvalid,
+            ChallengeOutcome::Expired => Reason::ChallengeExpired,
+            ChallengeOutcome::Mismatch => Reason::ChallengeMismatch,
+            _ => return None,
+        };
+        Some(Rejection::new(reason))
+    }
+}
+
+/// Which proof-of-possession mechanism authenticated the request (draft §13.x registry).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Mechanism {
+    /// `OAuth-Client-Attestation-PoP` (normal mode).
+    #[serde(rename = "attestation_pop_jwt")]
+    AttestationPopJwt,
+    /// A DPoP proof as the PoP (combined mode).
+    #[serde(rename = "dpop_combined")]
+    DpopCombined,
+}
+
+impl Mechanism {
+    /// The registry value.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Mechanism::AttestationPopJwt => "attestation_pop_jwt",
+            Mechanism::DpopCombined => "dpop_combined",
+        }
+    }
+}
+
+/// A decoded JWT (header and claims) as accepted.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Decoded {
+    /// JOSE header.
+    pub header: Map<String, Value>,
+    /// Claims.
+    pub claims: Map<String, Value>,
+}
+
+/// What an accepted request established.
+#[derive(Clone, Debug)]
+pub struct Accepted {
+    /// The authenticated client_id (attestation `sub`).
+    pub client_id: String,
+    /// The PoP mechanism used.
+    pub mechanism: Mechanism,
+    /// The Client Instance Key (`cnf.jwk`); bind issued tokens to its thumbprint.
+    pub instance_key: PublicKey,
+    /// The attestation.
+    pub attestation: Decoded,
+    /// The proof (PoP JWT or DPoP proof).
+    pub proof: Decoded,
+}
+
+/// The audit record of one decision. No private material, no full tokens.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Audit {
+    /// `accept` or `reject`.
+    pub decision: &'static str,
+    /// Spec error code, on reject.
+    pub error: Option<&'static str>,
+    /// Reason code, on reject.
+    pub reason: Option<&'static str>,
+    /// The time the decision was made for.
+    pub time: i64,
+    /// `as` or `rs`.
+    pub role: &'static str,
+    /// This server's audience.
+    pub audience: String,
+    /// Attestation `sub`.
+    pub client_id: Option<String>,
+    /// Name of the attester whose key verified the attestation.
+    pub attester: Option<String>,
+    /// Its key's `kid`.
+    pub attester_kid: Option<String>,
+    /// Its key's RFC 7638 thumbprint.
+    pub attester_key_thumbprint: Option<String>,
+    /// The instance key's RFC 7638 thumbprint.
+    pub instance_key_thumbprint: Option<String>,
+    /// `attestation_pop_jwt` or `dpop_combined`.
+    pub mechanism: Option<&'static str>,
+    /// The challenge check's outcome.
+    pub challenge: &'static str,
+    /// The proof's `jti` (at most 64 characters).
+    pub jti: Option<String>,
+    /// Draft-shape hints (legacy claims and the like).
+    pub shape: Vec<&'static str>,
+}
+
+/// The verdict: outcome, every check, and the audit record.
+#[derive(Clone, Debug)]
+pub struct Verdict {
+    /// Accepted, or the deciding rejection.
+    pub outcome: Result<Accepted, Rejection>,
+    /// Every check in spec order.
+    pub checks: Vec<CheckResult>,
+    /// The audit record.
+    pub audit: Audit,
+    pub(crate) auth_scheme: Option<String>,
+}
+
+impl Verdict {
+    /// Accepted?
+    pub fn is_accepted(&self) -> bool {
+        self.outcome.is_ok()
+    }
+    /// The rejection, if any.
+    pub fn rejection(&self) -> Option<&Rejection> {
+        self.outcome.as_ref().err()
+    }
+    /// Whether the error response must carry a fresh challenge.
+    pub fn needs_challenge(&self) -> bool {
+        self.rejection()
+            .is_some_and(|r| r.error() == ErrorCode::UseAttestationChallenge)
+    }
+}
+
+/// A verification waiting for signature results.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    list: Checklist,
+    sigs: Vec<SignatureCheck>,
+    groups: Vec<SigGroup>,
+    attester_names: Vec<Option<String>>,
+    att: Option<Attestation>,
+    pop: Option<Pop>,
+    replay_expiry: i64,
+    audit: Audit,
+    auth_scheme: Option<String>,
+}
+
+/// A verification waiting only for the replay store.
+#[derive(Clone, Debug)]
+pub struct Settled {
+    inner: Prepared,
+}
+
+/// What to record in the replay store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplayEntry {
+    /// `thumbprint.sha256(jti)`.
+    pub key: String,
+    /// When the entry may be forgotten (the proof would fail the `iat` window by then).
+    pub expires_at: i64,
+}
+
+/// The verifier. Cheap to share; holds only the validated policy.
+#[derive(Clone, Debug)]
+pub struct Verifier {
+    policy: Policy,
+}
+
+impl Verifier {
+    /// A verifier for a validated policy.
+    pub fn new(policy: Policy) -> Self {
+        Verifier { policy }
+    }
+
+    /// A verifier from a JSON policy.
+    pub fn from_json(json: &str) -> Result<Self, crate::PolicyError> {
+        Policy::from_json(json).map(Verifier::new)
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Verifies synchronously with RustCrypto and `store`.
+    pub fn verify(
+        &self,
+        req: &HttpRequest,
+        ctx: &RequestContext,
+        store: &mut dyn ReplayStore,
+    ) -> Verdict {
+        self.prepare(req, ctx)
+            .settle_with(&RustCrypto)
+            .complete_with(store)
+    }
+
+    /// Phase 1: every check that needs neither signature results nor the store.
+    pub fn prepare(&self, req: &HttpRequest, ctx: &RequestContext) -> Prepared {
+        let p = &self.policy;
+        let mut list = Checklist::default();
+        let mut sigs = Vec::new();
+        let mut groups = Vec::new();
+        let mut audit = Audit {
+            decision: "reject",
+            error: None,
+            reason: None,
+            time: ctx.now,
+            role: p.role.as_str(),
+            audience: p.audience.clone(),
+            client_id: None,
+            attester: None,
+            attester_kid: None,
+            attester_key_thumbprint: None,
+            instance_key_thumbprint: None,
+            mechanism: None,
+            challenge: ChallengeOutcome::NotEvaluated.as_str(),
+            jti: None,
+            shape: Vec::new(),
+        };
+        let prepared = |list, sigs, groups, att, pop, audit| Prepared {
+            list,
+            sigs,
+            groups,
+            attester_names: Vec::new(),
+            att,
+            pop,
+            replay_expiry: 0,
+            audit,
+            auth_scheme: req.auth_scheme().map(ToString::to_string),
+        };
+
+        if !req.within_limits() {
+            list.fail(
+                Check::Request,
+                Rejection::with(Reason::RequestInvalid, "too many or too large header lines"),
+            );
+            return prepared(list, sigs, groups, None, None, audit).finish_prepare(ctx);
+        }
+        list.pass(Check::Request);
+
+        // R-ATT-1, R-POP-1: the headers, and with them the mode (digest §5.1).
+        let att_value = match req.single(http::ATTESTATION_HEADER) {
+            Single::One(v) => {
+                list.pass(Check::AttestationHeader);
+                Some(v)
+            }
+            Single::Missing => {
+                list.fail(
+                    Check::AttestationHeader,
+                    Rejection::new(Reason::AttestationMissing),
+                );
+                None
+            }
+            Single::Duplicated => {
+                list.fail(
+                    Check::AttestationHeader,
+                    Rejection::new(Reason::AttestationDuplicated),
+                );
+                None
+            }
+        };
+        let pop_value = match req.single(http::POP_HEADER) {
+            Single::One(v) => {
+                list.pass(Check::PopHeader);
+                Some(v)
+            }
+            Single::Missing => {
+                let detail = if req.all(http::DPOP_HEADER).next().is_some() {
+                    "a DPoP header is present, but combined mode is not enabled"
+                } else {
+                    "no proof of possession was sent"
+                };
+                list.fail(
+                    Check::PopHeader,
+                    Rejection::with(Reason::PopMissing, detail),
+                );
+                None
+            }
+            Single::Duplicated => {
+                list.fail(Check::PopHeader, Rejection::new(Reason::PopDuplicated));
+                None
+            }
+        };
+
+        let att = match att_value {
+            Some(token) => attestation::check(p, token, ctx, &mut list, &mut sigs, &mut groups),
+            None => {
+                list.not_evaluated(&attestation::CHECKS);
+                None
+            }
+        };
+        let cnf = att.as_ref().and_then(|a| a.cnf.as_ref());
+        let pop = match pop_value {
+            Some(token) => pop::check(p, token, cnf, ctx, &mut list, &mut sigs, &mut groups),
+            None => {
+                list.not_evaluated(&pop::CHECKS);
+                None
+            }
+        };
+
+        if let Some(a) = &att {
+            audit.client_id = a.sub.as_deref().map(|s| truncate(s).to_string());
+            audit.instance_key_thumbprint = a.cnf.as_ref().map(|k| k.thumbprint().to_string());
+        }
+        if let Some(pp) = &pop {
+            audit.jti = pp.jti.as_deref().map(|j| truncate(j).to_string());
+            audit.challenge = pp.challenge.as_str();
+            audit.mechanism = Some(Mechanism::AttestationPopJwt.as_str());
+        }
+        audit.shape = inspect::shape_hints(
+            att.as_ref().map(|a| (&a.header, &a.claims)),
+            pop.as_ref().map(|p| (&p.header, &p.claims)),
+        );
+        let replay_expiry = pop
+            .as_ref()
+            .and_then(|pp| pp.iat)
+            .map(|iat| {
+                iat.saturating_add(p.max_pop_age)
+                    .saturating_add(2 * p.clock_tolerance)
+            })
+            .unwrap_or(ctx.now)
+            .max(ctx.now.saturating_add(1));
+        let names = att
+            .as_ref()
+            .map(|a| {
+                a.candidates
+                    .iter()
+                    .map(|(ai, _)| p.attesters[*ai].name.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut out = prepared(list, sigs, groups, att, pop, audit);
+        out.attester_names = names;
+        out.replay_expiry = replay_expiry;
+        out.finish_prepare(ctx)
+    }
+
+    /// A fresh stateless challenge, if the policy has a challenge secret. `random` must
+    /// come from a CSPRNG.
+    pub fn issue_challenge(&self, now: i64, random: &[u8; 16]) -> Option<String> {
+        self.policy
+            .challenge
+            .as_ref()?
+            .tokens
+            .as_ref()
+            .map(|t| t.issue(now, random))
+    }
+
+    /// The challenge endpoint's response (draft §7.2): 200, JSON, `Cache-Control: no-store`.
+    pub fn challenge_response(&self, challenge: &str) -> HttpResponse {
+        HttpResponse {
+            status: 200,
+            headers: vec![
+                ("Content-Type".into(), "application/json".into()),
+                ("Cache-Control".into(), "no-store".into()),
+            ],
+            body: Some(json!({ "attestation_challenge": challenge }).to_string()),
+        }
+    }
+
+    /// The error response for a rejected verdict (`None` if it was accepted). Pass a fresh
+    /// challenge when [`Verdict::needs_challenge`] says so; the draft requires one on every
+    /// `use_attestation_challenge` error.
+    pub fn error_response(
+        &self,
+        verdict: &Verdict,
+        fresh_challenge: Option<&str>,
+    ) -> Option<HttpResponse> {
+        let r = verdict.rejection()?;
+        Some(self.rejection_response(r, verdict.auth_scheme.as_deref(), fresh_challenge))
+    }
+
+    /// The error response for a rejection. AS: 400 (401 for `invalid_client`) with a JSON
+    /// body; RS: 401 with `WWW-Authenticate` (scheme of the presented access token).
+    pub fn rejection_response(
+        &self,
+        r: &Rejection,
+        auth_scheme: Option<&str>,
+        fresh_challenge: Option<&str>,
+    ) -> HttpResponse {
+        let code = r.error();
+        let description = r.description();
+        let status = match (code, self.policy.role) {
+            (ErrorCode::TemporarilyUnavailable, _) => 503,
+            (ErrorCode::InvalidClient, Role::As) => 401,
+            (ErrorCode::InvalidRequest, _) => 400,
+            (_, Role::As) => 400,
+            (_, Role::Rs) => 401,
+        };
+        let mut headers: Vec<(String, String)> = vec![
+            ("Content-Type".into(), "application/json".into()),
+            ("Cache-Control".into(), "no-store".into()),
+        ];
+        if self.policy.role == Role::Rs {
+            let scheme = match auth_scheme {
+                Some(s) if s.eq_ignore_ascii_case("dpop") => "DPoP",
+                _ => "Bearer",
+            };
+            headers.push((
+                "WWW-Authenticate".into(),
+                format!(
+                    r#"{scheme} error="{}", error_description="{}""#,
+                    code.as_str(),
+                    quoted(&description)
+                ),
+            ));
+        }
+        if code == ErrorCode::UseAttestationChallenge {
+            if let Some(c) = fresh_challenge {
+                headers.push((http::CHALLENGE_HEADER.into(), c.into()));
+            }
+        }
+        let body = json!({ "error": code.as_str(), "error_description": description }).to_string();
+        HttpResponse {
+            status,
+            headers,
+            body: Some(body),
+        }
+    }
+
+    /// AS (RFC 8414) or RS (RFC 9728) metadata members for this policy (draft §8).
+    pub fn metadata(&self) -> Value {
+        let p = &self.policy;
+        let algs: Vec<&str> = p.algorithms.iter().map(|a| a.name()).collect();
+        let mut m = Map::new();
+        if p.role == Role::As {
+            m.insert(
+                "token_endpoint_auth_methods_supported".into(),
+                json!(["attest_jwt_client_auth"]),
+            );
+        }
+        m.insert(
+            "client_attestation_signing_alg_values_supported".into(),
+            json!(algs),
+        );
+        m.insert(
+            "client_attestation_pop_signing_alg_values_supported".into(),
+            json!(algs),
+        );
+        m.insert(
+            "client_attestation_pop_methods_supported".into(),
+            json!(["attestation_pop_jwt"]),
+        );
+        if let Some(e) = p.challenge.as_ref().and_then(|c| c.endpoint.as_ref()) {
+            m.insert("challenge_endpoint".into(), json!(e));
+        }
+        Value::Object(m)
+    }
+}
+
+/// Makes text safe inside an HTTP quoted-string: printable ASCII only, `"` and `\` escaped.
+fn quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            ' '..='~' => out.push(c),
+            _ => out.push('?'),
+        }
+    }
+    out
+}
+
+impl Prepared {
+    fn finish_prepare(mut self, ctx: &RequestContext) -> Prepared {
+        if !ctx.explain {
+            // Signature work after an earlier failure cannot change the decision: skip it.
+            if let Some(first) = self.first_failing_check() {
+                let mut kept = Vec::new();
+                let mut sigs = Vec::new();
+                let mut names = Vec::new();
+                for g in self.groups.drain(..) {
+                    if g.check > first {
+                        self.list.set(g.check, Status::NotEvaluated);
+                        continue;
+                    }
+                    let start = sigs.len();
+                    for i in g.start..g.end {
+                        sigs.push(self.sigs[i].clone());
+                        if g.check == Check::AttestationSignature {
+                            names.push(self.attester_names.get(i - g.start).cloned().flatten());
+                        }
+                    }
+                    kept.push(SigGroup {
+                        start,
+                        end: sigs.len(),
+                        ..g
+                    });
+                }
+                self.sigs = sigs;
+                self.attester_names = names;
+                self.groups = kept;
+            }
+        }
+        self
+    }
+
+    fn first_failing_check(&self) -> Option<Check> {
+        self.list
+            .items
+            .iter()
+            .filter(|c| matches!(c.status, Status::Fail(_)))
+            .map(|c| c.check)
+            .min()
+    }
+
+    /// The signature checks to decide, in order; answer them all in [`Prepared::settle`].
+    pub fn signature_checks(&self) -> &[SignatureCheck] {
+        &self.sigs
+    }
+
+    /// Phase 2 with results from outside: `results[i]` answers `signature_checks()[i]`.
+    /// A wrong number of results fails every signature (fail closed).
+    pub fn settle(mut self, results: &[bool]) -> Settled {
+        let ok = results.len() == self.sigs.len();
+        let groups = core::mem::take(&mut self.groups);
+        for g in &groups {
+            let winner = (g.start..g.end).find(|&i| ok && results[i]);
+            match winner {
+                Some(i) => {
+                    self.list.pass(g.check);
+                    if g.check == Check::AttestationSignature {
+                        let key = &self.sigs[i].key;
+                        self.audit.attester_kid = key.kid.clone();
+                        self.audit.attester_key_thumbprint = Some(key.thumbprint().to_string());
+                        self.audit.attester =
+                            self.attester_names.get(i - g.start).cloned().flatten();
+                    }
+                }
+                None => self.list.fail(g.check, Rejection::new(g.reason)),
+            }
+        }
+        Settled { inner: self }
+    }
+
+    /// Phase 2 with a backend; within a group, stops at the first key that verifies.
+    pub fn settle_with(self, backend: &dyn SignatureBackend) -> Settled {
+        let mut results = vec![false; self.sigs.len()];
+        for g in &self.groups {
+            for i in g.start..g.end {
+                if backend.verify(&self.sigs[i]) {
+                    results[i] = true;
+                    break;
+                }
+            }
+        }
+        self.settle(&results)
+    }
+}
+
+impl Settled {
+    /// What to record in the replay store — `Some` only if every other check passed.
+    pub fn replay_entry(&self) -> Option<ReplayEntry> {
+        let p = &self.inner;
+        if p.list.first_failure().is_some() {
+            return None;
+        }
+        let key = p.att.as_ref()?.cnf.as_ref()?.thumbprint();
+        let jti = p.pop.as_ref()?.jti.as_deref()?;
+        Some(ReplayEntry {
+            key: replay_key(key, jti),
+            expires_at: p.replay_expiry,
+        })
+    }
+
+    /// Phase 3 with the store.
+    pub fn complete_with(self, store: &mut dyn ReplayStore) -> Verdict {
+        let outcome = self
+            .replay_entry()
+            .map(|e| store.check_and_store(&e.key, e.expires_at, self.inner.audit.time));
+        self.complete(outcome)
+    }
+
+    /// Phase 3 with the store's answer for [`Settled::replay_entry`] (`None` if it was not asked).
+    pub fn complete(self, replay: Option<ReplayOutcome>) -> Verdict {
+        let mut p = self.inner;
+        if p.list.first_failure().is_none() {
+            match replay {
+                Some(ReplayOutcome::Fresh) => p.list.pass(Check::PopReplay),
+                Some(ReplayOutcome::Replayed) => p
+                    .list
+                    .fail(Check::PopReplay, Rejection::new(Reason::PopReplayed)),
+                Some(ReplayOutcome::Unavailable) => p.list.fail(
+                    Check::PopReplay,
+                    Rejection::new(Reason::ReplayStoreUnavailable),
+                ),
+                None => p.list.fail(
+                    Check::PopReplay,
+                    Rejection::with(
+                        Reason::ReplayStoreUnavailable,
+                        "the replay store was not consulted",
+                    ),
+                ),
+            }
+        } else {
+            p.list.set(Check::PopReplay, Status::NotEvaluated);
+        }
+        p.list.sort();
+        let outcome = match p.list.first_failure() {
+            Some(r) => Err(r.clone()),
+            None => accepted(p.att.take(), p.pop.take()).ok_or_else(|| {
+                // Unreachable when every check passed; refuse rather than panic.
+                Rejection::with(
+                    Reason::RequestInvalid,
+                    "internal: incomplete verification state",
+                )
+            }),
+        };
+        match &outcome {
+            Ok(_) => p.audit.decision = "accept",
+            Err(r) => {
+                p.audit.error = Some(r.error().as_str());
+                p.audit.reason = Some(r.reason.code());
+            }
+        }
+        Verdict {
+            outcome,
+            checks: p.list.items,
+            audit: p.audit,
+            auth_scheme: p.auth_scheme,
+        }
+    }
+}
+
+fn accepted(att: Option<Attestation>, pop: Option<Pop>) -> Option<Accepted> {
+    let att = att?;
+    let pop = pop?;
+    Some(Accepted {
+        client_id: att.sub?,
+        mechanism: Mechanism::AttestationPopJwt,
+        instance_key: att.cnf?,
+        attestation: Decoded {
+            header: att.header,
+            claims: att.claims,
+        },
+        proof: Decoded {
+            header: pop.header,
+            claims: pop.claims,
+        },
+    })
+}
