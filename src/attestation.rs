@@ -221,13 +221,15 @@ pub(crate) fn check(
             } else {
                 let start = sigs.len();
                 for &(ai, ki) in &candidates {
-                    sigs.push(SignatureCheck {
-                        artefact: Signed::Attestation,
-                        alg,
-                        key: policy.attesters[ai].keys[ki].clone(),
-                        message: jws.signing_input.clone(),
-                        signature: jws.signature.clone(),
-                    });
+                    if let Some(key) = policy.attesters.get(ai).and_then(|a| a.keys.get(ki)) {
+                        sigs.push(SignatureCheck {
+                            artefact: Signed::Attestation,
+                            alg,
+                            key: key.clone(),
+                            message: jws.signing_input.clone(),
+                            signature: jws.signature.clone(),
+                        });
+                    }
                 }
                 groups.push(SigGroup {
                     check: Check::AttestationSignature,
@@ -270,7 +272,7 @@ pub(crate) fn check(
 
     // R-ATT-9.
     match exp {
-        Err(()) => list.set(Check::AttestationExp, Status::NotEvaluated),
+        Err(_) => list.set(Check::AttestationExp, Status::NotEvaluated),
         Ok(None) => list.fail(
             Check::AttestationExp,
             Rejection::new(Reason::AttestationExpMissing),
@@ -337,7 +339,7 @@ pub(crate) fn check(
 
     // R-ATT-12.
     let r12 = match iat {
-        Err(()) => None,
+        Err(_) => None,
         Ok(None) if policy.require_attestation_iat => {
             Some(Err(Rejection::new(Reason::AttestationIatMissing)))
         }

@@ -95,10 +95,10 @@ impl SigningKey {
             }
         };
         for m in ["x", "y"] {
-            if let Some(given) = jwk.get(m) {
-                if key.public.to_jwk().get(m) != Some(given) {
-                    return Err(JwkError::Invalid(alloc::format!("{m} does not match d")));
-                }
+            if let Some(given) = jwk.get(m)
+                && key.public.to_jwk().get(m) != Some(given)
+            {
+                return Err(JwkError::Invalid(alloc::format!("{m} does not match d")));
             }
         }
         if let Some(Value::String(kid)) = jwk.get("kid") {
@@ -149,10 +149,10 @@ impl SigningKey {
             m.insert("d".into(), Value::String(String::from(d.as_str())));
         }
         let s = Zeroizing::new(jwk.to_string());
-        if let Value::Object(m) = &mut jwk {
-            if let Some(Value::String(d)) = m.get_mut("d") {
-                zeroize::Zeroize::zeroize(d);
-            }
+        if let Value::Object(m) = &mut jwk
+            && let Some(Value::String(d)) = m.get_mut("d")
+        {
+            zeroize::Zeroize::zeroize(d);
         }
         s
     }

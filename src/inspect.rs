@@ -86,11 +86,11 @@ fn hint(code: &str) -> Option<Hint> {
     HINTS.iter().copied().find(|h| h.code == code)
 }
 
+/// A decoded JWT's header and claims.
+pub type Parts<'a> = (&'a Map<String, Value>, &'a Map<String, Value>);
+
 /// Legacy-shape hint codes for an attestation and PoP (used in the audit record).
-pub fn shape_hints(
-    att: Option<(&Map<String, Value>, &Map<String, Value>)>,
-    pop: Option<(&Map<String, Value>, &Map<String, Value>)>,
-) -> Vec<&'static str> {
+pub fn shape_hints(att: Option<Parts<'_>>, pop: Option<Parts<'_>>) -> Vec<&'static str> {
     let mut out = Vec::new();
     if let Some((h, c)) = att {
         out.extend(attestation_hints(h, c));
@@ -254,7 +254,7 @@ pub fn inspect(token: &str) -> Inspection {
     let (thumbprint, key_error) = match key.map(PublicKey::from_value) {
         None => (None, None),
         Some(Ok(k)) => (Some(k.thumbprint().to_string()), None),
-        Some(Err(e)) => (None, Some(alloc::format!("{e:?}"))),
+        Some(Err(e)) => (None, Some(e.to_string())),
     };
     let codes = match (kind, &header, &claims) {
         (Kind::Attestation, Some(h), Some(c)) => attestation_hints(h, c),

@@ -267,13 +267,13 @@ impl Policy {
                 }
                 keys.push(key);
             }
-            if let Some(ids) = &a.client_ids {
-                if ids.is_empty() {
-                    return Err(PolicyError::new(
-                        format!("attesters[{i}].clientIds"),
-                        "is empty (omit it to allow any client_id)",
-                    ));
-                }
+            if let Some(ids) = &a.client_ids
+                && ids.is_empty()
+            {
+                return Err(PolicyError::new(
+                    format!("attesters[{i}].clientIds"),
+                    "is empty (omit it to allow any client_id)",
+                ));
             }
             attesters.push(Attester {
                 name: a.name,

@@ -185,8 +185,8 @@ pub(crate) fn check(
     let r6 = match claims.get("aud") {
         None => Err(Rejection::new(Reason::PopAudMissing)),
         Some(Value::String(a)) => Ok(a.as_str()),
-        Some(Value::Array(v)) if v.len() == 1 => match &v[0] {
-            Value::String(a) => Ok(a.as_str()),
+        Some(Value::Array(v)) if v.len() == 1 => match v.first() {
+            Some(Value::String(a)) => Ok(a.as_str()),
             _ => Err(rej(Reason::PopClaimType, "aud is not a string")),
         },
         Some(Value::Array(v)) if v.len() > 1 => Err(rej(

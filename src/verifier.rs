@@ -417,7 +417,7 @@ impl Verifier {
             .map(|a| {
                 a.candidates
                     .iter()
-                    .map(|(ai, _)| p.attesters[*ai].name.clone())
+                    .map(|(ai, _)| p.attesters.get(*ai).and_then(|x| x.name.clone()))
                     .collect()
             })
             .unwrap_or_default();
@@ -497,10 +497,10 @@ impl Verifier {
                 ),
             ));
         }
-        if code == ErrorCode::UseAttestationChallenge {
-            if let Some(c) = fresh_challenge {
-                headers.push((http::CHALLENGE_HEADER.into(), c.into()));
-            }
+        if code == ErrorCode::UseAttestationChallenge
+            && let Some(c) = fresh_challenge
+        {
+            headers.push((http::CHALLENGE_HEADER.into(), c.into()));
         }
         let body = json!({ "error": code.as_str(), "error_description": description }).to_string();
         HttpResponse {
@@ -570,10 +570,16 @@ impl Prepared {
                         continue;
                     }
                     let start = sigs.len();
-                    for i in g.start..g.end {
-                        sigs.push(self.sigs[i].clone());
+                    for (n, s) in self
+                        .sigs
+                        .get(g.start..g.end)
+                        .unwrap_or_default()
+                        .iter()
+                        .enumerate()
+                    {
+                        sigs.push(s.clone());
                         if g.check == Check::AttestationSignature {
-                            names.push(self.attester_names.get(i - g.start).cloned().flatten());
+                            names.push(self.attester_names.get(n).cloned().flatten());
                         }
                     }
                     kept.push(SigGroup {
@@ -610,12 +616,12 @@ impl Prepared {
         let ok = results.len() == self.sigs.len();
         let groups = core::mem::take(&mut self.groups);
         for g in &groups {
-            let winner = (g.start..g.end).find(|&i| ok && results[i]);
-            match winner {
-                Some(i) => {
+            let winner = (g.start..g.end).find(|&i| ok && results.get(i).copied().unwrap_or(false));
+            match winner.and_then(|i| self.sigs.get(i).map(|s| (i, s))) {
+                Some((i, check)) => {
                     self.list.pass(g.check);
                     if g.check == Check::AttestationSignature {
-                        let key = &self.sigs[i].key;
+                        let key = &check.key;
                         self.audit.attester_kid = key.kid.clone();
                         self.audit.attester_key_thumbprint = Some(key.thumbprint().to_string());
                         self.audit.attester =
@@ -632,9 +638,11 @@ impl Prepared {
     pub fn settle_with(self, backend: &dyn SignatureBackend) -> Settled {
         let mut results = vec![false; self.sigs.len()];
         for g in &self.groups {
-            for i in g.start..g.end {
-                if backend.verify(&self.sigs[i]) {
-                    results[i] = true;
+            let checks = self.sigs.get(g.start..g.end).unwrap_or_default();
+            let answers = results.get_mut(g.start..g.end).unwrap_or_default();
+            for (check, answer) in checks.iter().zip(answers.iter_mut()) {
+                if backend.verify(check) {
+                    *answer = true;
                     break;
                 }
             }

@@ -54,6 +54,16 @@ pub struct PublicKey {
     pub alg: Option<String>,
 }
 
+impl core::fmt::Display for JwkError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            JwkError::Private => f.write_str("the key contains private or symmetric key material"),
+            JwkError::Unsupported(what) => write!(f, "{what} are not supported"),
+            JwkError::Invalid(why) => write!(f, "invalid key: {why}"),
+        }
+    }
+}
+
 impl PartialEq for PublicKey {
     /// Keys are equal when their RFC 7638 thumbprints are (R-DPOP-4: never compare JSON).
     fn eq(&self, other: &Self) -> bool {
@@ -84,13 +94,13 @@ impl PublicKey {
         if PRIVATE_MEMBERS.iter().any(|m| jwk.contains_key(*m)) {
             return Err(JwkError::Private);
         }
-        if let Some(u) = optional(jwk, "use")? {
-            if u != "sig" {
-                return Err(JwkError::Invalid(format!(
-                    "use is \"{}\", not \"sig\"",
-                    truncate(&u)
-                )));
-            }
+        if let Some(u) = optional(jwk, "use")?
+            && u != "sig"
+        {
+            return Err(JwkError::Invalid(format!(
+                "use is \"{}\", not \"sig\"",
+                truncate(&u)
+            )));
         }
         let kid = optional(jwk, "kid")?;
         let alg = optional(jwk, "alg")?;

@@ -48,8 +48,8 @@ pub fn parse(token: &str) -> Result<Jws, JoseError> {
     let mut parts = [""; 3];
     let mut count = 0usize;
     for part in token.split('.') {
-        if count < 3 {
-            parts[count] = part;
+        if let Some(slot) = parts.get_mut(count) {
+            *slot = part;
         }
         count += 1;
     }
@@ -117,15 +117,22 @@ fn check_crit(header: &Map<String, Value>) -> Result<(), JoseError> {
 /// RFC 7515 §4.1.9: media types compare case-insensitively and `application/` may be omitted.
 pub fn typ_matches(typ: &str, expected: &str) -> bool {
     let bare = match typ.get(..12) {
-        Some(prefix) if prefix.eq_ignore_ascii_case("application/") => &typ[12..],
+        Some(prefix) if prefix.eq_ignore_ascii_case("application/") => typ.get(12..).unwrap_or(typ),
         _ => typ,
     };
     bare.eq_ignore_ascii_case(expected)
 }
 
+/// A claim that should be a NumericDate but is not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NotNumericDate;
+
 /// A NumericDate claim: absent → `Ok(None)`; a JSON number in `0..=253402300799`
 /// (year 9999) → its integer part; anything else (strings, negatives, huge) → `Err`.
-pub fn numeric_date(claims: &Map<String, Value>, name: &str) -> Result<Option<i64>, ()> {
+pub fn numeric_date(
+    claims: &Map<String, Value>,
+    name: &str,
+) -> Result<Option<i64>, NotNumericDate> {
     const MAX: f64 = 253_402_300_799.0;
     match claims.get(name) {
         None => Ok(None),
@@ -134,16 +141,16 @@ pub fn numeric_date(claims: &Map<String, Value>, name: &str) -> Result<Option<i6
                 return if (0..=MAX as i64).contains(&i) {
                     Ok(Some(i))
                 } else {
-                    Err(())
+                    Err(NotNumericDate)
                 };
             }
             match n.as_f64() {
                 // `as` truncates toward zero; the value is finite, non-negative and bounded.
                 Some(f) if (0.0..=MAX).contains(&f) => Ok(Some(f as i64)),
-                _ => Err(()),
+                _ => Err(NotNumericDate),
             }
         }
-        Some(_) => Err(()),
+        Some(_) => Err(NotNumericDate),
     }
 }
 
@@ -239,11 +246,11 @@ mod tests {
         .unwrap();
         assert_eq!(numeric_date(&m, "a"), Ok(Some(1)));
         assert_eq!(numeric_date(&m, "b"), Ok(Some(1)));
-        assert_eq!(numeric_date(&m, "c"), Err(()));
-        assert_eq!(numeric_date(&m, "d"), Err(()));
-        assert_eq!(numeric_date(&m, "e"), Err(()));
+        assert_eq!(numeric_date(&m, "c"), Err(NotNumericDate));
+        assert_eq!(numeric_date(&m, "d"), Err(NotNumericDate));
+        assert_eq!(numeric_date(&m, "e"), Err(NotNumericDate));
         assert_eq!(numeric_date(&m, "f"), Ok(Some(253402300799)));
-        assert_eq!(numeric_date(&m, "g"), Err(()));
+        assert_eq!(numeric_date(&m, "g"), Err(NotNumericDate));
         assert_eq!(numeric_date(&m, "zz"), Ok(None));
     }
 }
