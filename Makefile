@@ -40,7 +40,8 @@ test: setup
 ## fuzz: run the libFuzzer target for $(SECONDS) s (cargo-fuzz finds fuzz/ from the repo root).
 fuzz:
 	@mkdir -p $(FUZZ_LOG_DIR)
-	$(CARGO) +nightly fuzz run $(FUZZ_TARGET) -- -max_total_time=$(SECONDS) 2>&1 | tee $(FUZZ_LOG_DIR)/fuzz-$(FUZZ_TARGET).log
+	@mkdir -p fuzz/corpus/$(FUZZ_TARGET)
+	$(CARGO) +nightly fuzz run $(FUZZ_TARGET) fuzz/corpus/$(FUZZ_TARGET) fuzz/corpus-seeds/$(FUZZ_TARGET) -- -max_total_time=$(SECONDS) 2>&1 | tee $(FUZZ_LOG_DIR)/fuzz-$(FUZZ_TARGET).log
 	@echo "fuzz $(FUZZ_TARGET): $$(grep -E '^Done [0-9]+ runs' $(FUZZ_LOG_DIR)/fuzz-$(FUZZ_TARGET).log | tail -n1)"
 
 ## fuzz-smoke: short fuzz run used by `make test`.

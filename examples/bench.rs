@@ -65,10 +65,7 @@ fn main() {
         "attesters": [{"jwks": {"keys": [es_attester.public_key().to_jwk(), ed_attester.public_key().to_jwk()]}}],
     });
     let verifier = Verifier::from_json(&policy.to_string()).expect("policy");
-    let cases = [
-        case("ES256", &es_attester, &es_instance, n),
-        case("EdDSA", &ed_attester, &ed_instance, n),
-    ];
+    let cases = [case("ES256", &es_attester, &es_instance, n), case("EdDSA", &ed_attester, &ed_instance, n)];
 
     println!("client-attestation native benchmark ({} requests per row, one core, release build)", n);
     println!("| alg | verify (req/s) | µs/req | prepare only (req/s) | non-signature share |");

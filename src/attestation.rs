@@ -7,7 +7,6 @@
 
 use crate::checks::{Check, Checklist, JoseRules, Status};
 use crate::error::{Reason, Rejection};
-use crate::jose::alg::{AlgLookup, Algorithm};
 use crate::jose::jwk::{JwkError, PublicKey, truncate};
 use crate::jose::jws::{self, numeric_date};
 use crate::jose::sig::{SignatureCheck, Signed};
@@ -33,6 +32,7 @@ const RULES: JoseRules = JoseRules {
     too_deep: Reason::AttestationTooDeep,
     crit: Reason::AttestationCritUnsupported,
     alg_none: Reason::AttestationAlgNone,
+    alg_not_allowed: Reason::AttestationAlgNotAllowed,
 };
 
 /// Every check after R-ATT-1, for marking them not evaluated.
@@ -102,29 +102,17 @@ pub(crate) fn check(
         Some(_) => Err(()),
     };
     let r3 = if exp.is_err() {
-        Err(rej(
-            Reason::AttestationClaimType,
-            "exp is not a NumericDate",
-        ))
+        Err(rej(Reason::AttestationClaimType, "exp is not a NumericDate"))
     } else if iat.is_err() {
-        Err(rej(
-            Reason::AttestationClaimType,
-            "iat is not a NumericDate",
-        ))
+        Err(rej(Reason::AttestationClaimType, "iat is not a NumericDate"))
     } else if nbf.is_err() {
-        Err(rej(
-            Reason::AttestationClaimType,
-            "nbf is not a NumericDate",
-        ))
+        Err(rej(Reason::AttestationClaimType, "nbf is not a NumericDate"))
     } else if sub.is_err() {
         Err(rej(Reason::AttestationClaimType, "sub is not a string"))
     } else if let Ok(Some(nbf)) = nbf
         && now.saturating_add(tol) < nbf
     {
-        Err(rej(
-            Reason::AttestationNotYetValid,
-            format!("nbf {nbf} is after now {now}"),
-        ))
+        Err(rej(Reason::AttestationNotYetValid, format!("nbf {nbf} is after now {now}")))
     } else {
         Ok(())
     };
@@ -138,22 +126,7 @@ pub(crate) fn check(
     );
 
     // R-ATT-5.
-    let alg = match jws.header.get("alg") {
-        Some(Value::String(a)) => match Algorithm::lookup(a) {
-            AlgLookup::Supported(a) if policy.algorithms.contains(a) => Ok(a),
-            AlgLookup::Supported(a) => Err(rej(
-                Reason::AttestationAlgNotAllowed,
-                format!("{} is not allowed by the policy", a.name()),
-            )),
-            AlgLookup::None => Err(Rejection::new(Reason::AttestationAlgNone)),
-            AlgLookup::Unsupported(x) => Err(rej(
-                Reason::AttestationAlgNotAllowed,
-                format!("{} is not supported", truncate(x)),
-            )),
-        },
-        Some(_) => Err(rej(Reason::AttestationAlgNotAllowed, "alg is not a string")),
-        None => Err(rej(Reason::AttestationAlgNotAllowed, "alg is missing")),
-    };
+    let alg = RULES.alg(&jws.header, policy.algorithms);
     let alg = match alg {
         Ok(a) => {
             list.pass(Check::AttestationAlg);
@@ -184,8 +157,7 @@ pub(crate) fn check(
                             (Some(want), Some(have)) => want == have,
                             _ => true,
                         };
-                        let alg_ok = alg.fits(key.kind())
-                            && key.alg.as_deref().is_none_or(|a| a == alg.name());
+                        let alg_ok = alg.fits(key.kind()) && key.alg.as_deref().is_none_or(|a| a == alg.name());
                         if kid_ok && alg_ok {
                             matching += 1;
                             if attester.permits(sub.as_deref()) {
@@ -203,21 +175,13 @@ pub(crate) fn check(
                     Ok(None) => format!("no trusted {} key", alg.name()),
                     Err(()) => String::from("kid is not a string"),
                 };
-                list.fail(
-                    Check::AttestationSignature,
-                    rej(Reason::AttestationUnknownKey, detail),
-                );
+                list.fail(Check::AttestationSignature, rej(Reason::AttestationUnknownKey, detail));
             } else if candidates.is_empty() {
                 let detail = match &sub {
                     Some(s) => format!("the attester is not trusted for client_id {}", truncate(s)),
-                    None => String::from(
-                        "the attester is restricted to listed client_ids and sub is missing",
-                    ),
+                    None => String::from("the attester is restricted to listed client_ids and sub is missing"),
                 };
-                list.fail(
-                    Check::AttestationSignature,
-                    rej(Reason::AttestationAttesterNotAllowed, detail),
-                );
+                list.fail(Check::AttestationSignature, rej(Reason::AttestationAttesterNotAllowed, detail));
             } else {
                 let start = sigs.len();
                 for &(ai, ki) in &candidates {
@@ -246,11 +210,7 @@ pub(crate) fn check(
     let sub_ok = sub.as_deref().is_some_and(|s| !s.is_empty());
     list.record(
         Check::AttestationSub,
-        if sub_ok {
-            Ok(())
-        } else {
-            Err(Rejection::new(Reason::AttestationSubMissing))
-        },
+        if sub_ok { Ok(()) } else { Err(Rejection::new(Reason::AttestationSubMissing)) },
     );
 
     // R-ATT-8.
@@ -261,10 +221,7 @@ pub(crate) fn check(
             let r = if c == s {
                 Ok(())
             } else {
-                Err(rej(
-                    Reason::ClientIdMismatch,
-                    format!("client_id {} but sub {}", truncate(c), truncate(s)),
-                ))
+                Err(rej(Reason::ClientIdMismatch, format!("client_id {} but sub {}", truncate(c), truncate(s))))
             };
             list.record(Check::AttestationClientId, r);
         }
@@ -273,16 +230,10 @@ pub(crate) fn check(
     // R-ATT-9.
     match exp {
         Err(_) => list.set(Check::AttestationExp, Status::NotEvaluated),
-        Ok(None) => list.fail(
-            Check::AttestationExp,
-            Rejection::new(Reason::AttestationExpMissing),
-        ),
+        Ok(None) => list.fail(Check::AttestationExp, Rejection::new(Reason::AttestationExpMissing)),
         Ok(Some(exp)) => {
             let r = if now >= exp.saturating_add(tol) {
-                Err(rej(
-                    Reason::AttestationExpired,
-                    format!("exp {exp}, now {now}"),
-                ))
+                Err(rej(Reason::AttestationExpired, format!("exp {exp}, now {now}")))
             } else {
                 Ok(())
             };
@@ -297,10 +248,7 @@ pub(crate) fn check(
     };
     let cnf = match jwk {
         None => {
-            list.fail(
-                Check::AttestationCnf,
-                rej(Reason::AttestationCnfMissing, "cnf.jwk is absent"),
-            );
+            list.fail(Check::AttestationCnf, rej(Reason::AttestationCnfMissing, "cnf.jwk is absent"));
             list.set(Check::AttestationCnfPublic, Status::NotEvaluated);
             None
         }
@@ -312,25 +260,16 @@ pub(crate) fn check(
             }
             Err(JwkError::Private) => {
                 list.pass(Check::AttestationCnf);
-                list.fail(
-                    Check::AttestationCnfPublic,
-                    Rejection::new(Reason::AttestationCnfPrivate),
-                );
+                list.fail(Check::AttestationCnfPublic, Rejection::new(Reason::AttestationCnfPrivate));
                 None
             }
             Err(JwkError::Unsupported(what)) => {
-                list.fail(
-                    Check::AttestationCnf,
-                    rej(Reason::AttestationCnfUnsupported, what),
-                );
+                list.fail(Check::AttestationCnf, rej(Reason::AttestationCnfUnsupported, what));
                 list.pass(Check::AttestationCnfPublic);
                 None
             }
             Err(JwkError::Invalid(why)) => {
-                list.fail(
-                    Check::AttestationCnf,
-                    rej(Reason::AttestationCnfInvalid, why),
-                );
+                list.fail(Check::AttestationCnf, rej(Reason::AttestationCnfInvalid, why));
                 list.pass(Check::AttestationCnfPublic);
                 None
             }
@@ -340,25 +279,18 @@ pub(crate) fn check(
     // R-ATT-12.
     let r12 = match iat {
         Err(_) => None,
-        Ok(None) if policy.require_attestation_iat => {
-            Some(Err(Rejection::new(Reason::AttestationIatMissing)))
+        Ok(None) if policy.require_attestation_iat => Some(Err(Rejection::new(Reason::AttestationIatMissing))),
+        Ok(None) if policy.max_attestation_age.is_some() => {
+            Some(Err(rej(Reason::AttestationTooOld, "no iat to judge the attestation's age by")))
         }
-        Ok(None) if policy.max_attestation_age.is_some() => Some(Err(rej(
-            Reason::AttestationTooOld,
-            "no iat to judge the attestation's age by",
-        ))),
         Ok(None) => Some(Ok(())),
-        Ok(Some(iat)) if iat > now.saturating_add(tol) => Some(Err(rej(
-            Reason::AttestationIssuedInFuture,
-            format!("iat {iat}, now {now}"),
-        ))),
+        Ok(Some(iat)) if iat > now.saturating_add(tol) => {
+            Some(Err(rej(Reason::AttestationIssuedInFuture, format!("iat {iat}, now {now}"))))
+        }
         Ok(Some(iat)) => match policy.max_attestation_age {
             Some(max) if now.saturating_sub(iat) > max.saturating_add(tol) => Some(Err(rej(
                 Reason::AttestationTooOld,
-                format!(
-                    "issued {} s ago, maxAttestationAge {max} s",
-                    now.saturating_sub(iat)
-                ),
+                format!("issued {} s ago, maxAttestationAge {max} s", now.saturating_sub(iat)),
             ))),
             _ => Some(Ok(())),
         },
@@ -370,11 +302,5 @@ pub(crate) fn check(
         }
     }
 
-    Some(Attestation {
-        header: jws.header,
-        claims: jws.claims,
-        sub,
-        cnf,
-        candidates,
-    })
+    Some(Attestation { header: jws.header, claims: jws.claims, sub, cnf, candidates })
 }

@@ -19,6 +19,8 @@ use zeroize::Zeroizing;
 
 /// Domain-separation label for attestation challenges.
 pub const CHALLENGE_LABEL: &[u8] = b"client-attestation/challenge/v1";
+/// Domain-separation label for DPoP nonces.
+pub const DPOP_NONCE_LABEL: &[u8] = b"client-attestation/dpop-nonce/v1";
 
 const VERSION: u8 = 1;
 const BODY: usize = 1 + 8 + 16;
@@ -46,9 +48,7 @@ pub struct StatelessTokens {
 
 impl core::fmt::Debug for StatelessTokens {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("StatelessTokens")
-            .field("lifetime", &self.lifetime)
-            .finish_non_exhaustive()
+        f.debug_struct("StatelessTokens").field("lifetime", &self.lifetime).finish_non_exhaustive()
     }
 }
 
@@ -58,11 +58,7 @@ impl StatelessTokens {
         if secret.len() < crate::policy::MIN_SECRET_LEN {
             return None;
         }
-        Some(StatelessTokens {
-            key: Zeroizing::new(secret.to_vec()),
-            label,
-            lifetime,
-        })
+        Some(StatelessTokens { key: Zeroizing::new(secret.to_vec()), label, lifetime })
     }
 
     /// Seconds a token stays valid.
@@ -72,8 +68,7 @@ impl StatelessTokens {
 
     fn tag(&self, body: &[u8]) -> [u8; TAG] {
         // HMAC accepts keys of any length, so this cannot fail.
-        let mut mac =
-            <Hmac<Sha256> as KeyInit>::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!());
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!());
         mac.update(self.label);
         mac.update(body);
         let full = mac.finalize().into_bytes();
@@ -148,10 +143,7 @@ mod tests {
         assert_eq!(nonce.check(&c, 1000, 0), Err(ChallengeFault::Invalid));
         let mut raw = b64::decode(&c).unwrap();
         raw[12] ^= 1;
-        assert_eq!(
-            t.check(&b64::encode(&raw), 1000, 0),
-            Err(ChallengeFault::Invalid)
-        );
+        assert_eq!(t.check(&b64::encode(&raw), 1000, 0), Err(ChallengeFault::Invalid));
         assert!(StatelessTokens::new(&[0u8; 31], CHALLENGE_LABEL, 300).is_none());
         assert!(ct_str_eq("abc", "abc") && !ct_str_eq("abc", "abd") && !ct_str_eq("abc", "ab"));
     }

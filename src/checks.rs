@@ -53,7 +53,22 @@ checks! {
     PopJti = "pop.jti", "R-POP-7", "jti is present.";
     PopIat = "pop.iat", "R-POP-8", "iat is present and within the acceptance window.";
     PopChallenge = "pop.challenge", "R-POP-9", "The challenge is one this server issued and still valid (when challenges are used).";
+    DpopHeader = "dpop.header", "R-DPOP-2", "Exactly one DPoP header line (combined mode, or an independent DPoP proof).";
+    DpopCompact = "dpop.compact", "R-DPOP-3", "The DPoP proof is a compact JWS: three non-empty strict base64url segments, at most 16 KiB.";
+    DpopJwt = "dpop.jwt", "R-DPOP-3", "DPoP header and claims are UTF-8 JSON objects without duplicate members; claims have the right types.";
+    DpopTyp = "dpop.typ", "R-DPOP-3", "typ is dpop+jwt.";
+    DpopAlg = "dpop.alg", "R-DPOP-3", "alg is on the allow-list, asymmetric, and fits the header jwk.";
+    DpopJwk = "dpop.jwk", "R-DPOP-3", "The header jwk is a supported public key without private members.";
+    DpopSignature = "dpop.signature", "R-DPOP-3", "The signature verifies with the header jwk.";
+    DpopKeyBinding = "dpop.key_binding", "R-DPOP-4", "Combined mode: the DPoP key equals the attestation's cnf.jwk (RFC 7638 thumbprints).";
+    DpopHtm = "dpop.htm", "R-DPOP-3", "htm equals the request method.";
+    DpopHtu = "dpop.htu", "R-DPOP-3", "htu equals the request URL without query and fragment (RFC 3986 normalised).";
+    DpopIat = "dpop.iat", "R-DPOP-3", "iat is present and within the acceptance window.";
+    DpopJti = "dpop.jti", "R-DPOP-7", "jti is present.";
+    DpopNonce = "dpop.nonce", "R-DPOP-5", "The nonce is a valid server-issued DPoP nonce (when nonces are required).";
+    DpopAth = "dpop.ath", "R-DPOP-10", "With an access token: ath is its hash and the proof key is the token's bound key.";
     PopReplay = "pop.replay", "R-POP-7", "The (instance key, jti) pair has not been seen within its window.";
+    DpopReplay = "dpop.replay", "R-DPOP-7", "The (DPoP key, jti) pair has not been seen within its window.";
 }
 
 /// The outcome of one check.
@@ -172,9 +187,35 @@ pub(crate) struct JoseRules {
     pub(crate) too_deep: Reason,
     pub(crate) crit: Reason,
     pub(crate) alg_none: Reason,
+    pub(crate) alg_not_allowed: Reason,
 }
 
 impl JoseRules {
+    /// The header's `alg`: supported, on the allow-list, not `none` (R-ATT-5, R-POP-4, RFC 9449).
+    pub(crate) fn alg(
+        &self,
+        header: &serde_json::Map<alloc::string::String, serde_json::Value>,
+        allowed: crate::jose::alg::AlgSet,
+    ) -> Result<crate::jose::alg::Algorithm, Rejection> {
+        use crate::jose::alg::{AlgLookup, Algorithm};
+        use alloc::format;
+        match header.get("alg") {
+            Some(serde_json::Value::String(a)) => match Algorithm::lookup(a) {
+                AlgLookup::Supported(a) if allowed.contains(a) => Ok(a),
+                AlgLookup::Supported(a) => {
+                    Err(Rejection::with(self.alg_not_allowed, format!("{} is not allowed by the policy", a.name())))
+                }
+                AlgLookup::None => Err(Rejection::new(self.alg_none)),
+                AlgLookup::Unsupported(x) => Err(Rejection::with(
+                    self.alg_not_allowed,
+                    format!("{} is not supported", crate::jose::jwk::truncate(x)),
+                )),
+            },
+            Some(_) => Err(Rejection::with(self.alg_not_allowed, "alg is not a string")),
+            None => Err(Rejection::with(self.alg_not_allowed, "alg is missing")),
+        }
+    }
+
     /// Records a JOSE parse failure on the right check.
     pub(crate) fn record(&self, list: &mut Checklist, e: JoseError) {
         let (check, reason) = match e {

@@ -223,6 +223,79 @@ reasons! {
         "The PoP challenge was issued by this server but its lifetime has passed.";
     ChallengeMismatch = "challenge.mismatch", UseAttestationChallenge, "R-POP-9",
         "The PoP challenge differs from the one this server expects for this request.";
+    // ---- mode selection (digest §5.1) -----------------------------------------------------------------
+    CombinedModeNotEnabled = "pop.combined_mode_not_enabled", InvalidClientAttestation, "R-POP-1",
+        "The request uses DPoP combined mode (attestation + DPoP, no PoP header), which this server does not accept.";
+    // ---- DPoP proofs (RFC 9449 §4.3; R-DPOP-n) ------------------------------------------------------
+    DpopDuplicated = "dpop.header_duplicated", InvalidDpopProof, "R-DPOP-2",
+        "More than one DPoP header line, or a comma-folded value.";
+    DpopMalformed = "dpop.malformed", InvalidDpopProof, "R-DPOP-3",
+        "The DPoP proof is not a JWS in compact serialization with three non-empty segments.";
+    DpopEncrypted = "dpop.encrypted", InvalidDpopProof, "R-DPOP-3",
+        "The DPoP proof has five segments (a JWE).";
+    DpopTooLarge = "dpop.too_large", InvalidDpopProof, "R-DPOP-3",
+        "The DPoP proof exceeds the 16 KiB size limit.";
+    DpopBadBase64 = "dpop.bad_base64", InvalidDpopProof, "R-DPOP-3",
+        "A segment of the DPoP proof is not strict base64url.";
+    DpopNotUtf8 = "dpop.not_utf8", InvalidDpopProof, "R-DPOP-3",
+        "The DPoP proof header or payload is not valid UTF-8.";
+    DpopBadJson = "dpop.bad_json", InvalidDpopProof, "R-DPOP-3",
+        "The DPoP proof header or payload is not valid JSON.";
+    DpopNotObject = "dpop.not_object", InvalidDpopProof, "R-DPOP-3",
+        "The DPoP proof header or payload is JSON but not an object.";
+    DpopDuplicateMember = "dpop.duplicate_member", InvalidDpopProof, "R-DPOP-3",
+        "The DPoP proof header or payload repeats a member name.";
+    DpopTooDeep = "dpop.json_too_deep", InvalidDpopProof, "R-DPOP-3",
+        "The DPoP proof JSON nests deeper than the limit.";
+    DpopCritUnsupported = "dpop.crit_unsupported", InvalidDpopProof, "R-DPOP-3",
+        "The DPoP proof header has a crit parameter that is malformed or lists an unsupported extension.";
+    DpopClaimType = "dpop.claim_type", InvalidDpopProof, "R-DPOP-3",
+        "A DPoP claim has the wrong JSON type (iat not a number, htm/htu/jti/nonce/ath not strings).";
+    DpopTyp = "dpop.typ_invalid", InvalidDpopProof, "R-DPOP-3",
+        "The DPoP proof typ is missing or is not dpop+jwt.";
+    DpopAlgNone = "dpop.alg_none", InvalidDpopProof, "R-DPOP-3",
+        "The DPoP proof uses alg none.";
+    DpopAlgNotAllowed = "dpop.alg_not_allowed", InvalidDpopProof, "R-DPOP-3",
+        "The DPoP alg is missing, unknown, symmetric, not on the allow-list, or does not fit the header jwk.";
+    DpopJwkInvalid = "dpop.jwk_invalid", InvalidDpopProof, "R-DPOP-3",
+        "The DPoP header jwk is missing, malformed, or of an unsupported type.";
+    DpopJwkPrivate = "dpop.jwk_private", InvalidDpopProof, "R-DPOP-3",
+        "The DPoP header jwk contains private key material.";
+    DpopBadSignature = "dpop.bad_signature", InvalidDpopProof, "R-DPOP-3",
+        "The DPoP proof signature does not verify with its header jwk.";
+    DpopKeyMismatch = "dpop.key_mismatch", InvalidClientAttestation, "R-DPOP-4",
+        "In combined mode the DPoP key must be the attestation's cnf.jwk (compared by RFC 7638 thumbprint); it is not.";
+    DpopHtmMismatch = "dpop.htm_mismatch", InvalidDpopProof, "R-DPOP-3",
+        "The DPoP htm is missing or differs from the request method.";
+    DpopHtuMismatch = "dpop.htu_mismatch", InvalidDpopProof, "R-DPOP-3",
+        "The DPoP htu is missing or differs from the request URL (without query and fragment, after RFC 3986 normalisation).";
+    DpopIatMissing = "dpop.iat_missing", InvalidDpopProof, "R-DPOP-3",
+        "The DPoP proof has no iat claim.";
+    DpopTooOld = "dpop.too_old", InvalidDpopProof, "R-DPOP-3",
+        "The DPoP iat is older than maxPopAge plus the clock tolerance.";
+    DpopIssuedInFuture = "dpop.issued_in_future", InvalidDpopProof, "R-DPOP-3",
+        "The DPoP iat lies in the future beyond the clock tolerance.";
+    DpopJtiMissing = "dpop.jti_missing", InvalidDpopProof, "R-DPOP-7",
+        "The DPoP proof has no jti claim (a non-empty string of at most 256 characters).";
+    DpopNonceMissing = "dpop.nonce_missing", UseDpopNonce, "R-DPOP-5",
+        "The server requires a DPoP nonce and the proof carries none.";
+    DpopNonceInvalid = "dpop.nonce_invalid", UseDpopNonce, "R-DPOP-5",
+        "The DPoP nonce was not issued by this server.";
+    DpopNonceExpired = "dpop.nonce_expired", UseDpopNonce, "R-DPOP-5",
+        "The DPoP nonce was issued by this server but has expired.";
+    DpopAthMissing = "dpop.ath_missing", InvalidDpopProof, "R-DPOP-10",
+        "An access token was presented but the DPoP proof has no ath claim.";
+    DpopAthMismatch = "dpop.ath_mismatch", InvalidDpopProof, "R-DPOP-10",
+        "The DPoP ath is not the SHA-256 hash of the presented access token.";
+    DpopTokenBindingMismatch = "dpop.token_binding_mismatch", InvalidDpopProof, "R-DPOP-10",
+        "The DPoP key is not the key the access token is bound to (cnf.jkt).";
+    DpopReplayed = "dpop.replayed", InvalidDpopProof, "R-DPOP-7",
+        "This DPoP proof (key, jti) was already used within its acceptance window.";
+    // ---- grant binding (digest §9.3, §9.4) -----------------------------------------------------------
+    GrantKeyMismatch = "grant.instance_key_mismatch", InvalidGrant, "R-DPOP-9",
+        "The refresh token or code is bound to another Client Instance Key than the one presented.";
+    GrantClientMismatch = "grant.client_id_mismatch", InvalidGrant, "R-DPOP-9",
+        "The refresh token or code was issued to another client_id.";
     // ---- replay store ------------------------------------------------------------------------------
     ReplayStoreUnavailable = "replay.store_unavailable", TemporarilyUnavailable, "R-POP-7",
         "The replay store could not record the jti (full or unreachable); the request is refused rather than risk a replay.";
@@ -246,17 +319,11 @@ pub struct Rejection {
 impl Rejection {
     /// A rejection without detail.
     pub const fn new(reason: Reason) -> Self {
-        Rejection {
-            reason,
-            detail: None,
-        }
+        Rejection { reason, detail: None }
     }
     /// A rejection with detail.
     pub fn with(reason: Reason, detail: impl Into<String>) -> Self {
-        Rejection {
-            reason,
-            detail: Some(detail.into()),
-        }
+        Rejection { reason, detail: Some(detail.into()) }
     }
     /// The spec error code.
     pub fn error(&self) -> ErrorCode {
@@ -294,10 +361,7 @@ pub struct PolicyError {
 
 impl PolicyError {
     pub(crate) fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
-        PolicyError {
-            path: path.into(),
-            message: message.into(),
-        }
+        PolicyError { path: path.into(), message: message.into() }
     }
 }
 

@@ -51,11 +51,7 @@ pub enum Single<'a> {
 impl HttpRequest {
     /// A request from parts.
     pub fn new(method: impl Into<String>, url: impl Into<String>) -> Self {
-        HttpRequest {
-            method: method.into(),
-            url: url.into(),
-            headers: Vec::new(),
-        }
+        HttpRequest { method: method.into(), url: url.into(), headers: Vec::new() }
     }
 
     /// Adds a header line (builder style).
@@ -67,20 +63,12 @@ impl HttpRequest {
     /// Whether the request is within the size limits.
     pub fn within_limits(&self) -> bool {
         self.headers.len() <= MAX_HEADER_LINES
-            && self
-                .headers
-                .iter()
-                .map(|(n, v)| n.len() + v.len())
-                .sum::<usize>()
-                <= MAX_HEADER_BYTES
+            && self.headers.iter().map(|(n, v)| n.len() + v.len()).sum::<usize>() <= MAX_HEADER_BYTES
     }
 
     /// All values of a header, case-insensitively.
     pub fn all<'a, 'n>(&'a self, name: &'n str) -> impl Iterator<Item = &'a str> + use<'a, 'n> {
-        self.headers
-            .iter()
-            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     /// A header that must appear at most once and cannot legitimately contain a comma.
@@ -115,10 +103,7 @@ pub struct HttpResponse {
 impl HttpResponse {
     /// The first value of a header, case-insensitively.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 }
 

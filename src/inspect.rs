@@ -56,14 +56,10 @@ const HINTS: &[Hint] = &[
         message: "The PoP iss (the client_id) was removed in -08; it is ignored.",
     },
     Hint {
-        code: "pop.exp",
-        drafts: "-00…-05",
-        message: "The PoP exp was removed in -06; it is honoured if present.",
+        code: "pop.exp", drafts: "-00…-05", message: "The PoP exp was removed in -06; it is honoured if present."
     },
     Hint {
-        code: "pop.nbf",
-        drafts: "-00…-05",
-        message: "The PoP nbf was removed in -06; it is honoured if present.",
+        code: "pop.nbf", drafts: "-00…-05", message: "The PoP nbf was removed in -06; it is honoured if present."
     },
     Hint {
         code: "pop.nonce",
@@ -201,12 +197,7 @@ fn lenient(segment: Option<&str>) -> Option<Map<String, Value>> {
 pub fn inspect(token: &str) -> Inspection {
     let token = token.trim();
     if token.contains('~') && token.len() <= 2 * jws::MAX_TOKEN_LEN {
-        let parts: Vec<Inspection> = token
-            .split('~')
-            .filter(|p| !p.is_empty())
-            .take(2)
-            .map(inspect)
-            .collect();
+        let parts: Vec<Inspection> = token.split('~').filter(|p| !p.is_empty()).take(2).map(inspect).collect();
         let mut out = empty(Kind::Unknown);
         out.hints = hint("serialization.concatenated").into_iter().collect();
         out.parts = parts;
@@ -215,27 +206,16 @@ pub fn inspect(token: &str) -> Inspection {
     let (header, claims, error) = match jws::parse(token) {
         Ok(j) => (Some(j.header), Some(j.claims), None),
         Err(e) => {
-            let mut it = if token.len() <= jws::MAX_TOKEN_LEN {
-                token.split('.')
-            } else {
-                "".split('.')
-            };
+            let mut it = if token.len() <= jws::MAX_TOKEN_LEN { token.split('.') } else { "".split('.') };
             (lenient(it.next()), lenient(it.next()), Some(jose_code(e)))
         }
     };
-    let typ = header
-        .as_ref()
-        .and_then(|h| h.get("typ"))
-        .and_then(Value::as_str);
+    let typ = header.as_ref().and_then(|h| h.get("typ")).and_then(Value::as_str);
     let by_typ = typ.and_then(|t| {
-        [
-            (ATTESTATION_TYP, Kind::Attestation),
-            (POP_TYP, Kind::Pop),
-            (DPOP_TYP, Kind::Dpop),
-        ]
-        .into_iter()
-        .find(|(x, _)| jws::typ_matches(t, x))
-        .map(|(_, k)| k)
+        [(ATTESTATION_TYP, Kind::Attestation), (POP_TYP, Kind::Pop), (DPOP_TYP, Kind::Dpop)]
+            .into_iter()
+            .find(|(x, _)| jws::typ_matches(t, x))
+            .map(|(_, k)| k)
     });
     let kind = by_typ.unwrap_or_else(|| match &claims {
         Some(c) if c.contains_key("cnf") => Kind::Attestation,
@@ -244,10 +224,7 @@ pub fn inspect(token: &str) -> Inspection {
         _ => Kind::Unknown,
     });
     let key = match kind {
-        Kind::Attestation => claims
-            .as_ref()
-            .and_then(|c| c.get("cnf"))
-            .and_then(|c| c.get("jwk")),
+        Kind::Attestation => claims.as_ref().and_then(|c| c.get("cnf")).and_then(|c| c.get("jwk")),
         Kind::Dpop => header.as_ref().and_then(|h| h.get("jwk")),
         _ => None,
     };

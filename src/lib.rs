@@ -63,31 +63,19 @@
 //! | R-POP-2 … R-POP-9 | [`pop`] |
 //! | R-POP-7 replay | [`replay`] |
 //! | R-POP-9 challenges | [`challenge`] |
+//! | R-DPOP-2 … R-DPOP-10, RFC 9449 | [`dpop`], [`uri`] (htu) |
 //! | error codes and reasons | [`error`] |
 //! | the ordered check list | [`checks`] |
 //! | policy model | [`policy`] |
 //! | JOSE primitives | [`jose`] |
-//! | decoding for people | [`inspect`] |
+//! | decoding for people | [`mod@inspect`] |
 //! | building attestations and PoPs | [`builder`] |
 
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
-#![deny(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-#![cfg_attr(
-    test,
-    allow(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )
-)]
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 extern crate alloc;
 #[cfg(any(feature = "std", test))]
@@ -97,6 +85,7 @@ pub mod attestation;
 pub mod builder;
 pub mod challenge;
 pub mod checks;
+pub mod dpop;
 pub mod error;
 pub mod http;
 pub mod inspect;
@@ -105,6 +94,7 @@ pub mod policy;
 pub mod pop;
 pub mod replay;
 pub mod typ;
+pub mod uri;
 pub mod verifier;
 
 pub use checks::{Check, CheckResult, Status};
@@ -117,8 +107,8 @@ pub use jose::sig::{RustCrypto, SignatureBackend, SignatureCheck, Signed};
 pub use policy::{Policy, PolicyConfig, Role};
 pub use replay::{MemoryReplayStore, ReplayOutcome, ReplayStore};
 pub use verifier::{
-    Accepted, Audit, ChallengeOutcome, Decoded, Mechanism, Prepared, ReplayEntry, RequestContext,
-    Settled, Verdict, Verifier,
+    Accepted, Audit, ChallengeOutcome, Decoded, Mechanism, Prepared, ReplayEntry, RequestContext, Settled, Verdict,
+    Verifier, check_grant_binding,
 };
 
 /// Seconds since the Unix epoch from the system clock (std only; the core never reads a clock).

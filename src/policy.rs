@@ -101,6 +101,32 @@ pub struct ChallengeConfig {
     pub endpoint: Option<String>,
 }
 
+/// Server-issued DPoP nonces (RFC 9449 §8, §9; R-DPOP-5).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NonceConfig {
+    /// HMAC secret for stateless nonces (≥ 32 bytes).
+    pub secret: String,
+    /// Seconds a nonce stays valid (default 300).
+    #[serde(default)]
+    pub lifetime: Option<u64>,
+    /// Whether every DPoP proof must carry a valid nonce (default true).
+    #[serde(default)]
+    pub required: Option<bool>,
+}
+
+/// DPoP settings.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DpopConfig {
+    /// Accept combined mode: attestation + DPoP proof as the PoP (`attest_jwt_client_auth_dpop`).
+    #[serde(default)]
+    pub combined: bool,
+    /// Server nonces.
+    #[serde(default)]
+    pub nonce: Option<NonceConfig>,
+}
+
 /// The policy as written (JSON, camelCase).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -130,9 +156,13 @@ pub struct PolicyConfig {
     /// Server challenges.
     #[serde(default)]
     pub challenge: Option<ChallengeConfig>,
-    /// Accept older draft shapes (PoP `nonce` as `challenge`). Default false: strict -11.
+    /// Accept older draft shapes (PoP `nonce` as `challenge`, PoP `exp` instead of `iat`, a
+    /// -09/-10 challenge in the DPoP `nonce`). Default false: strict -11.
     #[serde(default)]
     pub legacy: bool,
+    /// DPoP: combined mode and server nonces.
+    #[serde(default)]
+    pub dpop: Option<DpopConfig>,
 }
 
 /// A validated attester.
@@ -167,6 +197,16 @@ pub struct ChallengePolicy {
     pub endpoint: Option<String>,
 }
 
+/// Validated DPoP settings.
+#[derive(Clone, Debug)]
+pub struct DpopPolicy {
+    /// Combined mode accepted.
+    pub combined: bool,
+    pub(crate) nonces: Option<StatelessTokens>,
+    /// Whether a valid nonce is required in every DPoP proof.
+    pub nonce_required: bool,
+}
+
 /// A validated policy. Build with [`Policy::new`] or [`Policy::from_json`].
 #[derive(Clone, Debug)]
 pub struct Policy {
@@ -190,21 +230,14 @@ pub struct Policy {
     pub challenge: Option<ChallengePolicy>,
     /// Legacy shapes accepted.
     pub legacy: bool,
+    /// DPoP settings, if DPoP is used.
+    pub dpop: Option<DpopPolicy>,
 }
 
-fn bounded(
-    path: &str,
-    v: Option<u64>,
-    default: u64,
-    min: u64,
-    max: u64,
-) -> Result<i64, PolicyError> {
+fn bounded(path: &str, v: Option<u64>, default: u64, min: u64, max: u64) -> Result<i64, PolicyError> {
     let v = v.unwrap_or(default);
     if v < min || v > max {
-        return Err(PolicyError::new(
-            path,
-            format!("{v} is outside {min}..={max} seconds"),
-        ));
+        return Err(PolicyError::new(path, format!("{v} is outside {min}..={max} seconds")));
     }
     // `max` is far below i64::MAX, so this never truncates.
     Ok(v as i64)
@@ -213,8 +246,7 @@ fn bounded(
 impl Policy {
     /// Parses and validates a JSON policy.
     pub fn from_json(json: &str) -> Result<Policy, PolicyError> {
-        let cfg: PolicyConfig =
-            serde_json::from_str(json).map_err(|e| PolicyError::new("", format!("{e}")))?;
+        let cfg: PolicyConfig = serde_json::from_str(json).map_err(|e| PolicyError::new("", format!("{e}")))?;
         Policy::new(cfg)
     }
 
@@ -222,24 +254,15 @@ impl Policy {
     pub fn new(cfg: PolicyConfig) -> Result<Policy, PolicyError> {
         let audience = cfg.audience.trim();
         if audience.is_empty() || audience != cfg.audience {
-            return Err(PolicyError::new(
-                "audience",
-                "must be a non-empty identifier without surrounding spaces",
-            ));
+            return Err(PolicyError::new("audience", "must be a non-empty identifier without surrounding spaces"));
         }
         if cfg.attesters.is_empty() {
-            return Err(PolicyError::new(
-                "attesters",
-                "at least one trusted attester is required",
-            ));
+            return Err(PolicyError::new("attesters", "at least one trusted attester is required"));
         }
         let mut attesters = Vec::with_capacity(cfg.attesters.len());
         for (i, a) in cfg.attesters.into_iter().enumerate() {
             if a.jwks.keys.is_empty() {
-                return Err(PolicyError::new(
-                    format!("attesters[{i}].jwks.keys"),
-                    "is empty",
-                ));
+                return Err(PolicyError::new(format!("attesters[{i}].jwks.keys"), "is empty"));
             }
             let mut keys = Vec::with_capacity(a.jwks.keys.len());
             for (j, k) in a.jwks.keys.iter().enumerate() {
@@ -249,19 +272,14 @@ impl Policy {
                         path.as_str(),
                         "is a private or symmetric key; a trust store holds public keys only",
                     ),
-                    JwkError::Unsupported(what) => {
-                        PolicyError::new(path.as_str(), format!("{what} are not supported"))
-                    }
+                    JwkError::Unsupported(what) => PolicyError::new(path.as_str(), format!("{what} are not supported")),
                     JwkError::Invalid(why) => PolicyError::new(path.as_str(), why),
                 })?;
                 if let Some(alg) = &key.alg {
                     match Algorithm::lookup(alg) {
                         AlgLookup::Supported(a) if a.fits(key.kind()) => {}
                         _ => {
-                            return Err(PolicyError::new(
-                                path,
-                                format!("alg {alg} does not fit this key"),
-                            ));
+                            return Err(PolicyError::new(path, format!("alg {alg} does not fit this key")));
                         }
                     }
                 }
@@ -275,11 +293,7 @@ impl Policy {
                     "is empty (omit it to allow any client_id)",
                 ));
             }
-            attesters.push(Attester {
-                name: a.name,
-                keys,
-                client_ids: a.client_ids,
-            });
+            attesters.push(Attester { name: a.name, keys, client_ids: a.client_ids });
         }
         let algorithms = match cfg.algorithms {
             None => AlgSet::ALL,
@@ -289,10 +303,7 @@ impl Policy {
                     match Algorithm::lookup(n) {
                         AlgLookup::Supported(a) => set.insert(a),
                         AlgLookup::None => {
-                            return Err(PolicyError::new(
-                                "algorithms",
-                                "\"none\" can never be allowed",
-                            ));
+                            return Err(PolicyError::new("algorithms", "\"none\" can never be allowed"));
                         }
                         AlgLookup::Unsupported(x) => {
                             return Err(PolicyError::new(
@@ -308,58 +319,49 @@ impl Policy {
                 set
             }
         };
-        let clock_tolerance = bounded(
-            "clockTolerance",
-            cfg.clock_tolerance,
-            30,
-            0,
-            MAX_CLOCK_TOLERANCE,
-        )?;
+        let clock_tolerance = bounded("clockTolerance", cfg.clock_tolerance, 30, 0, MAX_CLOCK_TOLERANCE)?;
         let max_pop_age = bounded("maxPopAge", cfg.max_pop_age, 300, 1, MAX_POP_AGE)?;
         let max_attestation_age = match cfg.max_attestation_age {
             None => None,
-            Some(v) => Some(bounded(
-                "maxAttestationAge",
-                Some(v),
-                0,
-                1,
-                10 * 365 * 86_400,
-            )?),
+            Some(v) => Some(bounded("maxAttestationAge", Some(v), 0, 1, 10 * 365 * 86_400)?),
         };
         let challenge = match cfg.challenge {
             None => None,
             Some(c) => {
-                let lifetime = bounded(
-                    "challenge.lifetime",
-                    c.lifetime,
-                    300,
-                    1,
-                    MAX_CHALLENGE_LIFETIME,
-                )?;
+                let lifetime = bounded("challenge.lifetime", c.lifetime, 300, 1, MAX_CHALLENGE_LIFETIME)?;
                 let tokens = match c.secret {
                     None => None,
                     Some(s) => Some(
-                        StatelessTokens::new(
-                            s.as_bytes(),
-                            crate::challenge::CHALLENGE_LABEL,
-                            lifetime,
-                        )
-                        .ok_or_else(|| {
-                            PolicyError::new(
-                                "challenge.secret",
-                                format!("must be at least {MIN_SECRET_LEN} bytes"),
-                            )
-                        })?,
+                        StatelessTokens::new(s.as_bytes(), crate::challenge::CHALLENGE_LABEL, lifetime).ok_or_else(
+                            || PolicyError::new("challenge.secret", format!("must be at least {MIN_SECRET_LEN} bytes")),
+                        )?,
                     ),
                 };
-                Some(ChallengePolicy {
-                    tokens,
-                    required: c.required.unwrap_or(true),
-                    endpoint: c.endpoint,
-                })
+                Some(ChallengePolicy { tokens, required: c.required.unwrap_or(true), endpoint: c.endpoint })
+            }
+        };
+        let dpop = match cfg.dpop {
+            None => None,
+            Some(d) => {
+                let (nonces, nonce_required) = match d.nonce {
+                    None => (None, false),
+                    Some(n) => {
+                        let lifetime = bounded("dpop.nonce.lifetime", n.lifetime, 300, 1, MAX_CHALLENGE_LIFETIME)?;
+                        let t = StatelessTokens::new(n.secret.as_bytes(), crate::challenge::DPOP_NONCE_LABEL, lifetime)
+                            .ok_or_else(|| {
+                                PolicyError::new(
+                                    "dpop.nonce.secret",
+                                    format!("must be at least {MIN_SECRET_LEN} bytes"),
+                                )
+                            })?;
+                        (Some(t), n.required.unwrap_or(true))
+                    }
+                };
+                Some(DpopPolicy { combined: d.combined, nonces, nonce_required })
             }
         };
         Ok(Policy {
+            dpop,
             audience: cfg.audience,
             role: cfg.role,
             attesters,

@@ -7,7 +7,6 @@
 use crate::challenge::{ChallengeFault, ct_str_eq};
 use crate::checks::{Check, Checklist, JoseRules, Status};
 use crate::error::{Reason, Rejection};
-use crate::jose::alg::{AlgLookup, Algorithm};
 use crate::jose::jwk::{PublicKey, truncate};
 use crate::jose::jws::{self, numeric_date};
 use crate::jose::sig::{SignatureCheck, Signed};
@@ -33,6 +32,7 @@ const RULES: JoseRules = JoseRules {
     too_deep: Reason::PopTooDeep,
     crit: Reason::PopCritUnsupported,
     alg_none: Reason::PopAlgNone,
+    alg_not_allowed: Reason::PopAlgNotAllowed,
 };
 
 /// Every PoP check after R-POP-1, for marking them not evaluated.
@@ -115,37 +115,17 @@ pub(crate) fn check(
     list.record(Check::PopJwt, r2);
 
     // R-POP-3.
-    list.record(
-        Check::PopTyp,
-        typ::check(&jws.header, POP_TYP).map_err(|d| rej(Reason::PopTyp, d)),
-    );
+    list.record(Check::PopTyp, typ::check(&jws.header, POP_TYP).map_err(|d| rej(Reason::PopTyp, d)));
 
     // R-POP-4: allow-list, asymmetric, and fit to the instance key (RFC 8725 §3.1).
-    let alg = match jws.header.get("alg") {
-        Some(Value::String(a)) => match Algorithm::lookup(a) {
-            AlgLookup::Supported(a) if policy.algorithms.contains(a) => Ok(a),
-            AlgLookup::Supported(a) => Err(rej(
-                Reason::PopAlgNotAllowed,
-                format!("{} is not allowed by the policy", a.name()),
-            )),
-            AlgLookup::None => Err(Rejection::new(Reason::PopAlgNone)),
-            AlgLookup::Unsupported(x) => Err(rej(
-                Reason::PopAlgNotAllowed,
-                format!("{} is not supported", truncate(x)),
-            )),
-        },
-        Some(_) => Err(rej(Reason::PopAlgNotAllowed, "alg is not a string")),
-        None => Err(rej(Reason::PopAlgNotAllowed, "alg is missing")),
-    };
+    let alg = RULES.alg(&jws.header, policy.algorithms);
     let alg = alg.and_then(|a| match cnf {
-        Some(k) if !a.fits(k.kind()) => Err(rej(
-            Reason::PopAlgKeyMismatch,
-            format!("{} does not fit the instance key type", a.name()),
-        )),
-        Some(k) if k.alg.as_deref().is_some_and(|ka| ka != a.name()) => Err(rej(
-            Reason::PopAlgKeyMismatch,
-            format!("{} differs from the instance key's alg", a.name()),
-        )),
+        Some(k) if !a.fits(k.kind()) => {
+            Err(rej(Reason::PopAlgKeyMismatch, format!("{} does not fit the instance key type", a.name())))
+        }
+        Some(k) if k.alg.as_deref().is_some_and(|ka| ka != a.name()) => {
+            Err(rej(Reason::PopAlgKeyMismatch, format!("{} differs from the instance key's alg", a.name())))
+        }
         _ => Ok(a),
     });
     let alg = match alg {
@@ -189,33 +169,24 @@ pub(crate) fn check(
             Some(Value::String(a)) => Ok(a.as_str()),
             _ => Err(rej(Reason::PopClaimType, "aud is not a string")),
         },
-        Some(Value::Array(v)) if v.len() > 1 => Err(rej(
-            Reason::PopAudMultiple,
-            format!("{} audiences", v.len()),
-        )),
+        Some(Value::Array(v)) if v.len() > 1 => Err(rej(Reason::PopAudMultiple, format!("{} audiences", v.len()))),
         Some(_) => Err(rej(Reason::PopClaimType, "aud is not a string")),
     }
     .and_then(|a| {
         if a == policy.audience {
             Ok(())
         } else {
-            Err(rej(
-                Reason::PopAudMismatch,
-                format!("aud {} but this server is {}", truncate(a), policy.audience),
-            ))
+            Err(rej(Reason::PopAudMismatch, format!("aud {} but this server is {}", truncate(a), policy.audience)))
         }
     });
     list.record(Check::PopAud, r6);
 
     // R-POP-7 (claim).
     let jti = match claims.get("jti") {
-        Some(Value::String(j)) if !j.is_empty() && j.chars().count() <= MAX_JTI_LEN => {
-            Ok(j.clone())
+        Some(Value::String(j)) if !j.is_empty() && j.chars().count() <= MAX_JTI_LEN => Ok(j.clone()),
+        Some(Value::String(j)) if !j.is_empty() => {
+            Err(rej(Reason::PopJtiMissing, format!("jti is {} characters long", j.chars().count())))
         }
-        Some(Value::String(j)) if !j.is_empty() => Err(rej(
-            Reason::PopJtiMissing,
-            format!("jti is {} characters long", j.chars().count()),
-        )),
         Some(Value::String(_)) => Err(rej(Reason::PopJtiMissing, "jti is empty")),
         Some(_) => Err(rej(Reason::PopJtiMissing, "jti is not a string")),
         None => Err(Rejection::new(Reason::PopJtiMissing)),
@@ -231,27 +202,7 @@ pub(crate) fn check(
         }
     };
 
-    // R-POP-8: iat within [now - maxPopAge - tol, now + tol], evaluated before the jti lookup.
-    let iat = iat.ok().flatten();
-    let r8 = match iat {
-        None => Err(Rejection::new(Reason::PopIatMissing)),
-        Some(iat) if iat > now.saturating_add(tol) => Err(rej(
-            Reason::PopIssuedInFuture,
-            format!("iat {iat}, now {now}"),
-        )),
-        Some(iat) if now.saturating_sub(iat) > policy.max_pop_age.saturating_add(tol) => Err(rej(
-            Reason::PopTooOld,
-            format!(
-                "issued {} s ago, maxPopAge {} s",
-                now.saturating_sub(iat),
-                policy.max_pop_age
-            ),
-        )),
-        Some(_) => Ok(()),
-    };
-    list.record(Check::PopIat, r8);
-
-    // R-POP-9 / R-POP-10.
+    // R-POP-9 / R-POP-10 (evaluated first: a legacy PoP may take its creation time from it).
     let presented = match claims.get("challenge") {
         Some(Value::String(c)) => Some(c.as_str()),
         // Legacy (≤ -05, and the -08/-09 examples): the claim was called `nonce`.
@@ -260,21 +211,34 @@ pub(crate) fn check(
     };
     let challenge = check_challenge(policy, ctx, presented, claims.contains_key("challenge"));
     match challenge.rejection() {
-        None if challenge == ChallengeOutcome::NotUsed => {
-            list.set(Check::PopChallenge, Status::NotApplicable)
-        }
+        None if challenge == ChallengeOutcome::NotUsed => list.set(Check::PopChallenge, Status::NotApplicable),
         None => list.pass(Check::PopChallenge),
         Some(r) => list.fail(Check::PopChallenge, r),
     }
+
+    // R-POP-8: iat within [now - maxPopAge - tol, now + tol], evaluated before the jti lookup.
+    // Legacy PoPs without iat: the creation time may come from a server challenge just
+    // validated (R-POP-8 allows it) or be bounded by a legacy exp no further than maxPopAge.
+    let iat = iat.ok().flatten();
+    let legacy_exp_ok = |exp: Option<i64>| {
+        exp.is_some_and(|e| e > now && e.saturating_sub(now) <= policy.max_pop_age.saturating_add(tol))
+    };
+    let r8 = match iat {
+        None if policy.legacy && (challenge == ChallengeOutcome::Valid || legacy_exp_ok(exp.ok().flatten())) => Ok(()),
+        None => Err(Rejection::new(Reason::PopIatMissing)),
+        Some(iat) if iat > now.saturating_add(tol) => {
+            Err(rej(Reason::PopIssuedInFuture, format!("iat {iat}, now {now}")))
+        }
+        Some(iat) if now.saturating_sub(iat) > policy.max_pop_age.saturating_add(tol) => Err(rej(
+            Reason::PopTooOld,
+            format!("issued {} s ago, maxPopAge {} s", now.saturating_sub(iat), policy.max_pop_age),
+        )),
+        Some(_) => Ok(()),
+    };
+    list.record(Check::PopIat, r8);
     list.set(Check::PopReplay, Status::Pending);
 
-    Some(Pop {
-        header: jws.header,
-        claims: jws.claims,
-        jti,
-        iat,
-        challenge,
-    })
+    Some(Pop { header: jws.header, claims: jws.claims, jti, iat, challenge })
 }
 
 fn check_challenge(
@@ -294,18 +258,10 @@ fn check_challenge(
             return ChallengeOutcome::Invalid; // a challenge claim that is not a string
         }
         let required = expected.is_some() || cp.is_some_and(|c| c.required);
-        return if required {
-            ChallengeOutcome::Missing
-        } else {
-            ChallengeOutcome::NotPresented
-        };
+        return if required { ChallengeOutcome::Missing } else { ChallengeOutcome::NotPresented };
     };
     if let Some(e) = expected {
-        return if ct_str_eq(value, e) {
-            ChallengeOutcome::Valid
-        } else {
-            ChallengeOutcome::Mismatch
-        };
+        return if ct_str_eq(value, e) { ChallengeOutcome::Valid } else { ChallengeOutcome::Mismatch };
     }
     match cp.and_then(|c| c.tokens.as_ref()) {
         // Challenges are configured without a secret and no expected value came with this

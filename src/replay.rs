@@ -52,11 +52,7 @@ pub struct MemoryReplayStore {
 impl MemoryReplayStore {
     /// A store holding at most `capacity` live entries.
     pub fn new(capacity: usize) -> Self {
-        MemoryReplayStore {
-            capacity,
-            by_key: BTreeMap::new(),
-            by_expiry: BTreeSet::new(),
-        }
+        MemoryReplayStore { capacity, by_key: BTreeMap::new(), by_expiry: BTreeSet::new() }
     }
 
     /// Live entries.
@@ -114,16 +110,8 @@ mod tests {
         assert_eq!(s.check_and_store("a", 10, 0), ReplayOutcome::Fresh);
         assert_eq!(s.check_and_store("a", 10, 5), ReplayOutcome::Replayed);
         assert_eq!(s.check_and_store("b", 20, 5), ReplayOutcome::Fresh);
-        assert_eq!(
-            s.check_and_store("c", 20, 5),
-            ReplayOutcome::Unavailable,
-            "full: fail closed"
-        );
-        assert_eq!(
-            s.check_and_store("c", 20, 10),
-            ReplayOutcome::Fresh,
-            "a expired at 10"
-        );
+        assert_eq!(s.check_and_store("c", 20, 5), ReplayOutcome::Unavailable, "full: fail closed");
+        assert_eq!(s.check_and_store("c", 20, 10), ReplayOutcome::Fresh, "a expired at 10");
         assert_eq!(s.check_and_store("a", 30, 11), ReplayOutcome::Unavailable);
         assert_eq!(s.len(), 2);
         assert_eq!(replay_key("T", "x").len(), 2 + 43);

@@ -15,14 +15,10 @@ pub const DPOP_TYP: &str = "dpop+jwt";
 
 /// The kind a `typ` value names, if it is one of ours.
 pub fn kind_of(typ: &str) -> Option<&'static str> {
-    [
-        (ATTESTATION_TYP, "a Client Attestation"),
-        (POP_TYP, "a Client Attestation PoP"),
-        (DPOP_TYP, "a DPoP proof"),
-    ]
-    .into_iter()
-    .find(|(t, _)| typ_matches(typ, t))
-    .map(|(_, k)| k)
+    [(ATTESTATION_TYP, "a Client Attestation"), (POP_TYP, "a Client Attestation PoP"), (DPOP_TYP, "a DPoP proof")]
+        .into_iter()
+        .find(|(t, _)| typ_matches(typ, t))
+        .map(|(_, k)| k)
 }
 
 /// `Ok` if the header's `typ` is `expected`; otherwise a detail for the rejection.
@@ -31,14 +27,8 @@ pub fn check(header: &Map<String, Value>, expected: &str) -> Result<(), String> 
         None => Err(String::from("typ is missing")),
         Some(Value::String(t)) if typ_matches(t, expected) => Ok(()),
         Some(Value::String(t)) => Err(match kind_of(t) {
-            Some(kind) => format!(
-                "typ {} marks {kind}, not the expected {expected}",
-                crate::jose::jwk::truncate(t)
-            ),
-            None => format!(
-                "typ is {}, expected {expected}",
-                crate::jose::jwk::truncate(t)
-            ),
+            Some(kind) => format!("typ {} marks {kind}, not the expected {expected}", crate::jose::jwk::truncate(t)),
+            None => format!("typ is {}, expected {expected}", crate::jose::jwk::truncate(t)),
         }),
         Some(_) => Err(String::from("typ is not a string")),
     }

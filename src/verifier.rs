@@ -12,6 +12,7 @@
 
 use crate::attestation::{self, Attestation};
 use crate::checks::{Check, CheckResult, Checklist, Status};
+use crate::dpop::{self, Dpop};
 use crate::error::{ErrorCode, Reason, Rejection};
 use crate::http::{self, HttpRequest, HttpResponse, Single};
 use crate::inspect;
@@ -42,6 +43,9 @@ pub struct RequestContext {
     /// The access token presented with the request (RS role; used for DPoP `ath`).
     #[serde(default)]
     pub access_token: Option<String>,
+    /// The thumbprint the access token is bound to (`cnf.jkt`), for the DPoP key check (R-DPOP-10).
+    #[serde(default)]
+    pub access_token_jkt: Option<String>,
     /// Evaluate every check even after one failed (for explaining); default: skip signature
     /// work that cannot change the decision.
     #[serde(default)]
@@ -51,10 +55,7 @@ pub struct RequestContext {
 impl RequestContext {
     /// A context at `now`.
     pub fn at(now: i64) -> Self {
-        RequestContext {
-            now,
-            ..Default::default()
-        }
+        RequestContext { now, ..Default::default() }
     }
 }
 
@@ -157,6 +158,9 @@ pub struct Accepted {
     pub attestation: Decoded,
     /// The proof (PoP JWT or DPoP proof).
     pub proof: Decoded,
+    /// The DPoP proof's key, when a DPoP proof was presented (in combined mode the instance key;
+    /// beside a PoP JWT an independent key that issued tokens bind to).
+    pub dpop_key: Option<PublicKey>,
 }
 
 /// The audit record of one decision. No private material, no full tokens.
@@ -191,6 +195,10 @@ pub struct Audit {
     pub challenge: &'static str,
     /// The proof's `jti` (at most 64 characters).
     pub jti: Option<String>,
+    /// The DPoP key's thumbprint, when a DPoP proof was presented.
+    pub dpop_key_thumbprint: Option<String>,
+    /// The DPoP nonce check's outcome.
+    pub dpop_nonce: &'static str,
     /// Draft-shape hints (legacy claims and the like).
     pub shape: Vec<&'static str>,
 }
@@ -216,10 +224,13 @@ impl Verdict {
     pub fn rejection(&self) -> Option<&Rejection> {
         self.outcome.as_ref().err()
     }
-    /// Whether the error response must carry a fresh challenge.
+    /// Whether the error response must carry a fresh attestation challenge.
     pub fn needs_challenge(&self) -> bool {
-        self.rejection()
-            .is_some_and(|r| r.error() == ErrorCode::UseAttestationChallenge)
+        self.rejection().is_some_and(|r| r.error() == ErrorCode::UseAttestationChallenge)
+    }
+    /// Whether the error response must carry a fresh DPoP nonce.
+    pub fn needs_dpop_nonce(&self) -> bool {
+        self.rejection().is_some_and(|r| r.error() == ErrorCode::UseDpopNonce)
     }
 }
 
@@ -232,6 +243,8 @@ pub struct Prepared {
     attester_names: Vec<Option<String>>,
     att: Option<Attestation>,
     pop: Option<Pop>,
+    dpop: Option<Dpop>,
+    mechanism: Mechanism,
     replay_expiry: i64,
     audit: Audit,
     auth_scheme: Option<String>,
@@ -246,6 +259,8 @@ pub struct Settled {
 /// What to record in the replay store.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReplayEntry {
+    /// The check this entry decides (`pop.replay` or `dpop.replay`).
+    pub check: Check,
     /// `thumbprint.sha256(jti)`.
     pub key: String,
     /// When the entry may be forgotten (the proof would fail the `iat` window by then).
@@ -275,15 +290,8 @@ impl Verifier {
     }
 
     /// Verifies synchronously with RustCrypto and `store`.
-    pub fn verify(
-        &self,
-        req: &HttpRequest,
-        ctx: &RequestContext,
-        store: &mut dyn ReplayStore,
-    ) -> Verdict {
-        self.prepare(req, ctx)
-            .settle_with(&RustCrypto)
-            .complete_with(store)
+    pub fn verify(&self, req: &HttpRequest, ctx: &RequestContext, store: &mut dyn ReplayStore) -> Verdict {
+        self.prepare(req, ctx).settle_with(&RustCrypto).complete_with(store)
     }
 
     /// Phase 1: every check that needs neither signature results nor the store.
@@ -307,6 +315,8 @@ impl Verifier {
             mechanism: None,
             challenge: ChallengeOutcome::NotEvaluated.as_str(),
             jti: None,
+            dpop_key_thumbprint: None,
+            dpop_nonce: ChallengeOutcome::NotUsed.as_str(),
             shape: Vec::new(),
         };
         let prepared = |list, sigs, groups, att, pop, audit| Prepared {
@@ -316,16 +326,18 @@ impl Verifier {
             attester_names: Vec::new(),
             att,
             pop,
+            dpop: None,
+            mechanism: Mechanism::AttestationPopJwt,
             replay_expiry: 0,
             audit,
             auth_scheme: req.auth_scheme().map(ToString::to_string),
         };
 
         if !req.within_limits() {
-            list.fail(
-                Check::Request,
-                Rejection::with(Reason::RequestInvalid, "too many or too large header lines"),
-            );
+            list.fail(Check::Request, Rejection::with(Reason::RequestInvalid, "too many or too large header lines"));
+            for c in Check::ALL.iter().filter(|c| **c != Check::Request) {
+                list.set(*c, Status::NotEvaluated);
+            }
             return prepared(list, sigs, groups, None, None, audit).finish_prepare(ctx);
         }
         list.pass(Check::Request);
@@ -337,42 +349,43 @@ impl Verifier {
                 Some(v)
             }
             Single::Missing => {
-                list.fail(
-                    Check::AttestationHeader,
-                    Rejection::new(Reason::AttestationMissing),
-                );
+                list.fail(Check::AttestationHeader, Rejection::new(Reason::AttestationMissing));
                 None
             }
             Single::Duplicated => {
-                list.fail(
-                    Check::AttestationHeader,
-                    Rejection::new(Reason::AttestationDuplicated),
-                );
+                list.fail(Check::AttestationHeader, Rejection::new(Reason::AttestationDuplicated));
                 None
             }
         };
+        // Mode selection (digest §5.1): a PoP header means normal mode, with any DPoP header
+        // validated on its own; attestation + DPoP without PoP is combined mode.
+        let dpop_line = req.single(http::DPOP_HEADER);
+        let combined_enabled = p.dpop.as_ref().is_some_and(|d| d.combined);
+        let mut mechanism = Mechanism::AttestationPopJwt;
         let pop_value = match req.single(http::POP_HEADER) {
             Single::One(v) => {
                 list.pass(Check::PopHeader);
                 Some(v)
             }
-            Single::Missing => {
-                let detail = if req.all(http::DPOP_HEADER).next().is_some() {
-                    "a DPoP header is present, but combined mode is not enabled"
-                } else {
-                    "no proof of possession was sent"
-                };
-                list.fail(
-                    Check::PopHeader,
-                    Rejection::with(Reason::PopMissing, detail),
-                );
-                None
-            }
             Single::Duplicated => {
                 list.fail(Check::PopHeader, Rejection::new(Reason::PopDuplicated));
                 None
             }
+            Single::Missing if dpop_line != Single::Missing && combined_enabled => {
+                mechanism = Mechanism::DpopCombined;
+                list.set(Check::PopHeader, Status::NotApplicable);
+                None
+            }
+            Single::Missing if dpop_line != Single::Missing => {
+                list.fail(Check::PopHeader, Rejection::new(Reason::CombinedModeNotEnabled));
+                None
+            }
+            Single::Missing => {
+                list.fail(Check::PopHeader, Rejection::with(Reason::PopMissing, "no proof of possession was sent"));
+                None
+            }
         };
+        let combined = mechanism == Mechanism::DpopCombined;
 
         let att = match att_value {
             Some(token) => attestation::check(p, token, ctx, &mut list, &mut sigs, &mut groups),
@@ -384,8 +397,32 @@ impl Verifier {
         let cnf = att.as_ref().and_then(|a| a.cnf.as_ref());
         let pop = match pop_value {
             Some(token) => pop::check(p, token, cnf, ctx, &mut list, &mut sigs, &mut groups),
+            None if combined => {
+                for c in pop::CHECKS {
+                    list.set(c, Status::NotApplicable);
+                }
+                None
+            }
             None => {
                 list.not_evaluated(&pop::CHECKS);
+                None
+            }
+        };
+        let dpop = match dpop_line {
+            Single::One(token) => {
+                list.pass(Check::DpopHeader);
+                dpop::check(p, token, req, combined, cnf, ctx, &mut list, &mut sigs, &mut groups)
+            }
+            Single::Duplicated => {
+                list.fail(Check::DpopHeader, Rejection::new(Reason::DpopDuplicated));
+                list.not_evaluated(&dpop::CHECKS);
+                None
+            }
+            Single::Missing => {
+                list.set(Check::DpopHeader, Status::NotApplicable);
+                for c in dpop::CHECKS {
+                    list.set(c, Status::NotApplicable);
+                }
                 None
             }
         };
@@ -397,31 +434,37 @@ impl Verifier {
         if let Some(pp) = &pop {
             audit.jti = pp.jti.as_deref().map(|j| truncate(j).to_string());
             audit.challenge = pp.challenge.as_str();
-            audit.mechanism = Some(Mechanism::AttestationPopJwt.as_str());
+        }
+        if combined {
+            audit.challenge = ChallengeOutcome::NotUsed.as_str();
+        }
+        if let Some(d) = &dpop {
+            audit.dpop_key_thumbprint = d.key.as_ref().map(|k| k.thumbprint().to_string());
+            audit.dpop_nonce = d.nonce.as_str();
+            if combined {
+                audit.jti = d.jti.as_deref().map(|j| truncate(j).to_string());
+            }
+        }
+        if pop.is_some() || combined {
+            audit.mechanism = Some(mechanism.as_str());
         }
         audit.shape = inspect::shape_hints(
             att.as_ref().map(|a| (&a.header, &a.claims)),
             pop.as_ref().map(|p| (&p.header, &p.claims)),
         );
-        let replay_expiry = pop
-            .as_ref()
-            .and_then(|pp| pp.iat)
-            .map(|iat| {
-                iat.saturating_add(p.max_pop_age)
-                    .saturating_add(2 * p.clock_tolerance)
-            })
+        let proof_iat = pop.as_ref().and_then(|pp| pp.iat).into_iter().chain(dpop.as_ref().and_then(|d| d.iat));
+        let replay_expiry = proof_iat
+            .max()
+            .map(|iat| iat.saturating_add(p.max_pop_age).saturating_add(2 * p.clock_tolerance))
             .unwrap_or(ctx.now)
             .max(ctx.now.saturating_add(1));
         let names = att
             .as_ref()
-            .map(|a| {
-                a.candidates
-                    .iter()
-                    .map(|(ai, _)| p.attesters.get(*ai).and_then(|x| x.name.clone()))
-                    .collect()
-            })
+            .map(|a| a.candidates.iter().map(|(ai, _)| p.attesters.get(*ai).and_then(|x| x.name.clone())).collect())
             .unwrap_or_default();
         let mut out = prepared(list, sigs, groups, att, pop, audit);
+        out.dpop = dpop;
+        out.mechanism = mechanism;
         out.attester_names = names;
         out.replay_expiry = replay_expiry;
         out.finish_prepare(ctx)
@@ -430,46 +473,50 @@ impl Verifier {
     /// A fresh stateless challenge, if the policy has a challenge secret. `random` must
     /// come from a CSPRNG.
     pub fn issue_challenge(&self, now: i64, random: &[u8; 16]) -> Option<String> {
-        self.policy
-            .challenge
-            .as_ref()?
-            .tokens
-            .as_ref()
-            .map(|t| t.issue(now, random))
+        self.policy.challenge.as_ref()?.tokens.as_ref().map(|t| t.issue(now, random))
     }
 
-    /// The challenge endpoint's response (draft §7.2): 200, JSON, `Cache-Control: no-store`.
-    pub fn challenge_response(&self, challenge: &str) -> HttpResponse {
-        HttpResponse {
-            status: 200,
-            headers: vec![
-                ("Content-Type".into(), "application/json".into()),
-                ("Cache-Control".into(), "no-store".into()),
-            ],
-            body: Some(json!({ "attestation_challenge": challenge }).to_string()),
+    /// A fresh stateless DPoP nonce, if the policy has DPoP nonces. `random` must come from a
+    /// CSPRNG.
+    pub fn issue_dpop_nonce(&self, now: i64, random: &[u8; 16]) -> Option<String> {
+        self.policy.dpop.as_ref()?.nonces.as_ref().map(|t| t.issue(now, random))
+    }
+
+    /// The challenge endpoint's response (draft §7.2): 200, JSON, `Cache-Control: no-store`,
+    /// and (-11) a fresh `DPoP-Nonce` when DPoP nonces are in use.
+    pub fn challenge_response(&self, challenge: &str, dpop_nonce: Option<&str>) -> HttpResponse {
+        let mut headers: Vec<(String, String)> =
+            vec![("Content-Type".into(), "application/json".into()), ("Cache-Control".into(), "no-store".into())];
+        if let Some(n) = dpop_nonce {
+            headers.push((http::DPOP_NONCE_HEADER.into(), n.into()));
         }
+        HttpResponse { status: 200, headers, body: Some(json!({ "attestation_challenge": challenge }).to_string()) }
     }
 
-    /// The error response for a rejected verdict (`None` if it was accepted). Pass a fresh
-    /// challenge when [`Verdict::needs_challenge`] says so; the draft requires one on every
-    /// `use_attestation_challenge` error.
-    pub fn error_response(
-        &self,
-        verdict: &Verdict,
-        fresh_challenge: Option<&str>,
-    ) -> Option<HttpResponse> {
+    /// Issues whatever fresh value `verdict`'s error response needs (a challenge or a DPoP
+    /// nonce) and builds that response. `None` if accepted.
+    pub fn respond(&self, verdict: &Verdict, now: i64, random: &[u8; 16]) -> Option<HttpResponse> {
+        let fresh = if verdict.needs_challenge() {
+            self.issue_challenge(now, random)
+        } else if verdict.needs_dpop_nonce() {
+            self.issue_dpop_nonce(now, random)
+        } else {
+            None
+        };
+        self.error_response(verdict, fresh.as_deref())
+    }
+
+    /// The error response for a rejected verdict (`None` if it was accepted). `fresh` is a
+    /// fresh challenge when [`Verdict::needs_challenge`], a fresh DPoP nonce when
+    /// [`Verdict::needs_dpop_nonce`] (the draft and RFC 9449 require one on those errors).
+    pub fn error_response(&self, verdict: &Verdict, fresh: Option<&str>) -> Option<HttpResponse> {
         let r = verdict.rejection()?;
-        Some(self.rejection_response(r, verdict.auth_scheme.as_deref(), fresh_challenge))
+        Some(self.rejection_response(r, verdict.auth_scheme.as_deref(), fresh))
     }
 
     /// The error response for a rejection. AS: 400 (401 for `invalid_client`) with a JSON
     /// body; RS: 401 with `WWW-Authenticate` (scheme of the presented access token).
-    pub fn rejection_response(
-        &self,
-        r: &Rejection,
-        auth_scheme: Option<&str>,
-        fresh_challenge: Option<&str>,
-    ) -> HttpResponse {
+    pub fn rejection_response(&self, r: &Rejection, auth_scheme: Option<&str>, fresh: Option<&str>) -> HttpResponse {
         let code = r.error();
         let description = r.description();
         let status = match (code, self.policy.role) {
@@ -479,35 +526,26 @@ impl Verifier {
             (_, Role::As) => 400,
             (_, Role::Rs) => 401,
         };
-        let mut headers: Vec<(String, String)> = vec![
-            ("Content-Type".into(), "application/json".into()),
-            ("Cache-Control".into(), "no-store".into()),
-        ];
+        let mut headers: Vec<(String, String)> =
+            vec![("Content-Type".into(), "application/json".into()), ("Cache-Control".into(), "no-store".into())];
         if self.policy.role == Role::Rs {
-            let scheme = match auth_scheme {
-                Some(s) if s.eq_ignore_ascii_case("dpop") => "DPoP",
+            let scheme = match (auth_scheme, code) {
+                (Some(s), _) if s.eq_ignore_ascii_case("dpop") => "DPoP",
+                (_, ErrorCode::UseDpopNonce | ErrorCode::InvalidDpopProof) => "DPoP",
                 _ => "Bearer",
             };
             headers.push((
                 "WWW-Authenticate".into(),
-                format!(
-                    r#"{scheme} error="{}", error_description="{}""#,
-                    code.as_str(),
-                    quoted(&description)
-                ),
+                format!(r#"{scheme} error="{}", error_description="{}""#, code.as_str(), quoted(&description)),
             ));
         }
-        if code == ErrorCode::UseAttestationChallenge
-            && let Some(c) = fresh_challenge
-        {
-            headers.push((http::CHALLENGE_HEADER.into(), c.into()));
+        match (code, fresh) {
+            (ErrorCode::UseAttestationChallenge, Some(c)) => headers.push((http::CHALLENGE_HEADER.into(), c.into())),
+            (ErrorCode::UseDpopNonce, Some(n)) => headers.push((http::DPOP_NONCE_HEADER.into(), n.into())),
+            _ => {}
         }
         let body = json!({ "error": code.as_str(), "error_description": description }).to_string();
-        HttpResponse {
-            status,
-            headers,
-            body: Some(body),
-        }
+        HttpResponse { status, headers, body: Some(body) }
     }
 
     /// AS (RFC 8414) or RS (RFC 9728) metadata members for this policy (draft §8).
@@ -515,24 +553,25 @@ impl Verifier {
         let p = &self.policy;
         let algs: Vec<&str> = p.algorithms.iter().map(|a| a.name()).collect();
         let mut m = Map::new();
+        let combined = p.dpop.as_ref().is_some_and(|d| d.combined);
+        let (methods, pop_methods) = if combined {
+            (
+                json!(["attest_jwt_client_auth", "attest_jwt_client_auth_dpop"]),
+                json!(["attestation_pop_jwt", "dpop_combined"]),
+            )
+        } else {
+            (json!(["attest_jwt_client_auth"]), json!(["attestation_pop_jwt"]))
+        };
         if p.role == Role::As {
-            m.insert(
-                "token_endpoint_auth_methods_supported".into(),
-                json!(["attest_jwt_client_auth"]),
-            );
+            m.insert("token_endpoint_auth_methods_supported".into(), methods);
         }
-        m.insert(
-            "client_attestation_signing_alg_values_supported".into(),
-            json!(algs),
-        );
-        m.insert(
-            "client_attestation_pop_signing_alg_values_supported".into(),
-            json!(algs),
-        );
-        m.insert(
-            "client_attestation_pop_methods_supported".into(),
-            json!(["attestation_pop_jwt"]),
-        );
+        m.insert("client_attestation_signing_alg_values_supported".into(), json!(algs));
+        m.insert("client_attestation_pop_signing_alg_values_supported".into(), json!(algs));
+        m.insert("client_attestation_pop_methods_supported".into(), pop_methods);
+        if p.dpop.is_some() {
+            // R-DPOP-8.
+            m.insert("dpop_signing_alg_values_supported".into(), json!(algs));
+        }
         if let Some(e) = p.challenge.as_ref().and_then(|c| c.endpoint.as_ref()) {
             m.insert("challenge_endpoint".into(), json!(e));
         }
@@ -570,23 +609,13 @@ impl Prepared {
                         continue;
                     }
                     let start = sigs.len();
-                    for (n, s) in self
-                        .sigs
-                        .get(g.start..g.end)
-                        .unwrap_or_default()
-                        .iter()
-                        .enumerate()
-                    {
+                    for (n, s) in self.sigs.get(g.start..g.end).unwrap_or_default().iter().enumerate() {
                         sigs.push(s.clone());
                         if g.check == Check::AttestationSignature {
                             names.push(self.attester_names.get(n).cloned().flatten());
                         }
                     }
-                    kept.push(SigGroup {
-                        start,
-                        end: sigs.len(),
-                        ..g
-                    });
+                    kept.push(SigGroup { start, end: sigs.len(), ..g });
                 }
                 self.sigs = sigs;
                 self.attester_names = names;
@@ -597,12 +626,7 @@ impl Prepared {
     }
 
     fn first_failing_check(&self) -> Option<Check> {
-        self.list
-            .items
-            .iter()
-            .filter(|c| matches!(c.status, Status::Fail(_)))
-            .map(|c| c.check)
-            .min()
+        self.list.items.iter().filter(|c| matches!(c.status, Status::Fail(_))).map(|c| c.check).min()
     }
 
     /// The signature checks to decide, in order; answer them all in [`Prepared::settle`].
@@ -624,8 +648,7 @@ impl Prepared {
                         let key = &check.key;
                         self.audit.attester_kid = key.kid.clone();
                         self.audit.attester_key_thumbprint = Some(key.thumbprint().to_string());
-                        self.audit.attester =
-                            self.attester_names.get(i - g.start).cloned().flatten();
+                        self.audit.attester = self.attester_names.get(i - g.start).cloned().flatten();
                     }
                 }
                 None => self.list.fail(g.check, Rejection::new(g.reason)),
@@ -652,61 +675,81 @@ impl Prepared {
 }
 
 impl Settled {
-    /// What to record in the replay store — `Some` only if every other check passed.
-    pub fn replay_entry(&self) -> Option<ReplayEntry> {
+    /// What to record in the replay store — the PoP's and/or the DPoP proof's `jti`, each
+    /// keyed by its signing key — non-empty only if every other check passed.
+    pub fn replay_entries(&self) -> Vec<ReplayEntry> {
         let p = &self.inner;
         if p.list.first_failure().is_some() {
-            return None;
+            return Vec::new();
         }
-        let key = p.att.as_ref()?.cnf.as_ref()?.thumbprint();
-        let jti = p.pop.as_ref()?.jti.as_deref()?;
-        Some(ReplayEntry {
-            key: replay_key(key, jti),
-            expires_at: p.replay_expiry,
-        })
+        let mut out = Vec::new();
+        let cnf = p.att.as_ref().and_then(|a| a.cnf.as_ref());
+        if let (Some(k), Some(jti)) = (cnf, p.pop.as_ref().and_then(|x| x.jti.as_deref())) {
+            out.push(ReplayEntry {
+                check: Check::PopReplay,
+                key: replay_key(k.thumbprint(), jti),
+                expires_at: p.replay_expiry,
+            });
+        }
+        if let Some(d) = &p.dpop
+            && let (Some(k), Some(jti)) = (&d.key, d.jti.as_deref())
+        {
+            out.push(ReplayEntry {
+                check: Check::DpopReplay,
+                key: replay_key(k.thumbprint(), jti),
+                expires_at: p.replay_expiry,
+            });
+        }
+        out
     }
 
     /// Phase 3 with the store.
     pub fn complete_with(self, store: &mut dyn ReplayStore) -> Verdict {
-        let outcome = self
-            .replay_entry()
-            .map(|e| store.check_and_store(&e.key, e.expires_at, self.inner.audit.time));
-        self.complete(outcome)
+        let now = self.inner.audit.time;
+        let answers: Vec<ReplayOutcome> =
+            self.replay_entries().iter().map(|e| store.check_and_store(&e.key, e.expires_at, now)).collect();
+        self.complete(&answers)
     }
 
-    /// Phase 3 with the store's answer for [`Settled::replay_entry`] (`None` if it was not asked).
-    pub fn complete(self, replay: Option<ReplayOutcome>) -> Verdict {
+    /// Phase 3 with the store's answers, one per [`Settled::replay_entries`] entry, in order.
+    /// Missing answers fail closed.
+    pub fn complete(self, answers: &[ReplayOutcome]) -> Verdict {
+        let entries = self.replay_entries();
         let mut p = self.inner;
         if p.list.first_failure().is_none() {
-            match replay {
-                Some(ReplayOutcome::Fresh) => p.list.pass(Check::PopReplay),
-                Some(ReplayOutcome::Replayed) => p
-                    .list
-                    .fail(Check::PopReplay, Rejection::new(Reason::PopReplayed)),
-                Some(ReplayOutcome::Unavailable) => p.list.fail(
+            if entries.is_empty() {
+                p.list.fail(
                     Check::PopReplay,
-                    Rejection::new(Reason::ReplayStoreUnavailable),
-                ),
-                None => p.list.fail(
-                    Check::PopReplay,
-                    Rejection::with(
-                        Reason::ReplayStoreUnavailable,
-                        "the replay store was not consulted",
+                    Rejection::with(Reason::RequestInvalid, "internal: nothing to record in the replay store"),
+                );
+            }
+            for (i, e) in entries.iter().enumerate() {
+                let replayed = if e.check == Check::DpopReplay { Reason::DpopReplayed } else { Reason::PopReplayed };
+                match answers.get(i) {
+                    Some(ReplayOutcome::Fresh) => p.list.pass(e.check),
+                    Some(ReplayOutcome::Replayed) => p.list.fail(e.check, Rejection::new(replayed)),
+                    Some(ReplayOutcome::Unavailable) => {
+                        p.list.fail(e.check, Rejection::new(Reason::ReplayStoreUnavailable))
+                    }
+                    None => p.list.fail(
+                        e.check,
+                        Rejection::with(Reason::ReplayStoreUnavailable, "the replay store was not consulted"),
                     ),
-                ),
+                }
             }
         } else {
-            p.list.set(Check::PopReplay, Status::NotEvaluated);
+            for c in [Check::PopReplay, Check::DpopReplay] {
+                if p.list.items.iter().any(|x| x.check == c && x.status == Status::Pending) {
+                    p.list.set(c, Status::NotEvaluated);
+                }
+            }
         }
         p.list.sort();
         let outcome = match p.list.first_failure() {
             Some(r) => Err(r.clone()),
-            None => accepted(p.att.take(), p.pop.take()).ok_or_else(|| {
+            None => accepted(p.mechanism, p.att.take(), p.pop.take(), p.dpop.take()).ok_or_else(|| {
                 // Unreachable when every check passed; refuse rather than panic.
-                Rejection::with(
-                    Reason::RequestInvalid,
-                    "internal: incomplete verification state",
-                )
+                Rejection::with(Reason::RequestInvalid, "internal: incomplete verification state")
             }),
         };
         match &outcome {
@@ -716,29 +759,40 @@ impl Settled {
                 p.audit.reason = Some(r.reason.code());
             }
         }
-        Verdict {
-            outcome,
-            checks: p.list.items,
-            audit: p.audit,
-            auth_scheme: p.auth_scheme,
-        }
+        Verdict { outcome, checks: p.list.items, audit: p.audit, auth_scheme: p.auth_scheme }
     }
 }
 
-fn accepted(att: Option<Attestation>, pop: Option<Pop>) -> Option<Accepted> {
+fn accepted(mechanism: Mechanism, att: Option<Attestation>, pop: Option<Pop>, dpop: Option<Dpop>) -> Option<Accepted> {
     let att = att?;
-    let pop = pop?;
+    let dpop_key = dpop.as_ref().and_then(|d| d.key.clone());
+    let proof = match mechanism {
+        Mechanism::AttestationPopJwt => pop.map(|p| Decoded { header: p.header, claims: p.claims })?,
+        Mechanism::DpopCombined => dpop.map(|d| Decoded { header: d.header, claims: d.claims })?,
+    };
     Some(Accepted {
         client_id: att.sub?,
-        mechanism: Mechanism::AttestationPopJwt,
+        mechanism,
         instance_key: att.cnf?,
-        attestation: Decoded {
-            header: att.header,
-            claims: att.claims,
-        },
-        proof: Decoded {
-            header: pop.header,
-            claims: pop.claims,
-        },
+        attestation: Decoded { header: att.header, claims: att.claims },
+        proof,
+        dpop_key,
     })
+}
+
+/// Checks that a grant (refresh token, authorization code, CIBA `auth_req_id`) bound at issuance
+/// to an instance key thumbprint and client_id is presented by that same instance (digest §9.3,
+/// §9.4; R-DPOP-9). Mismatches are `invalid_grant`.
+pub fn check_grant_binding(
+    accepted: &Accepted,
+    bound_thumbprint: &str,
+    bound_client_id: &str,
+) -> Result<(), Rejection> {
+    if !crate::challenge::ct_str_eq(accepted.instance_key.thumbprint(), bound_thumbprint) {
+        return Err(Rejection::with(Reason::GrantKeyMismatch, "instance public key mismatch"));
+    }
+    if accepted.client_id != bound_client_id {
+        return Err(Rejection::new(Reason::GrantClientMismatch));
+    }
+    Ok(())
 }

@@ -3,46 +3,28 @@
 
 mod common;
 
-use client_attestation::{
-    Check, MemoryReplayStore, Policy, Reason, RequestContext, Status, Verifier, inspect,
-};
+use client_attestation::{Check, MemoryReplayStore, Policy, Reason, RequestContext, Status, Verifier, inspect};
 use common::*;
 use serde_json::{Value, json};
 
 fn legacy(name: &str) -> String {
-    std::fs::read_to_string(format!(
-        "{}/tests/fixtures/legacy/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-    .trim()
-    .to_string()
+    std::fs::read_to_string(format!("{}/tests/fixtures/legacy/{name}", env!("CARGO_MANIFEST_DIR")))
+        .unwrap()
+        .trim()
+        .to_string()
 }
 
 #[test]
 fn draft_token_request_verifies_at_the_examples_time() {
-    let v = run(
-        &verifier(),
-        &request(Some(DRAFT_ATT), Some(DRAFT_POP_AS)),
-        &RequestContext::at(NOW),
-    );
+    let v = run(&verifier(), &request(Some(DRAFT_ATT), Some(DRAFT_POP_AS)), &RequestContext::at(NOW));
     assert_accepted(&v);
     let a = v.outcome.unwrap();
     assert_eq!(a.client_id, CLIENT);
-    assert_eq!(
-        a.instance_key.thumbprint(),
-        "Ak20Cf62SpTybasujYXbaI-Ms655MyvOZCtnnf8y1QU"
-    );
-    assert_eq!(
-        a.proof.claims["jti"],
-        "d25d00ab-552b-46fc-ae19-98f440f25064"
-    );
+    assert_eq!(a.instance_key.thumbprint(), "Ak20Cf62SpTybasujYXbaI-Ms655MyvOZCtnnf8y1QU");
+    assert_eq!(a.proof.claims["jti"], "d25d00ab-552b-46fc-ae19-98f440f25064");
     assert_eq!(a.attestation.header["kid"], "11");
     // The attester key's RFC 7638 thumbprint as published with the examples.
-    assert_eq!(
-        v.audit.attester_key_thumbprint.as_deref(),
-        Some("19J8y7Zprt2-QKLjF2I5pVk0OELX6cY2AfaAv1LC_w8")
-    );
+    assert_eq!(v.audit.attester_key_thumbprint.as_deref(), Some("19J8y7Zprt2-QKLjF2I5pVk0OELX6cY2AfaAv1LC_w8"));
 }
 
 #[test]
@@ -54,29 +36,20 @@ fn draft_resource_server_request_verifies() {
         .header("OAuth-Client-Attestation-PoP", DRAFT_POP_RS.trim());
     assert_accepted(&run(&rs, &req, &RequestContext::at(NOW)));
     // The AS PoP at the RS: wrong audience.
-    let wrong =
-        client_attestation::HttpRequest::new("POST", "https://rs.example.com/api/users/list")
-            .header("OAuth-Client-Attestation", DRAFT_ATT.trim())
-            .header("OAuth-Client-Attestation-PoP", DRAFT_POP_AS.trim());
+    let wrong = client_attestation::HttpRequest::new("POST", "https://rs.example.com/api/users/list")
+        .header("OAuth-Client-Attestation", DRAFT_ATT.trim())
+        .header("OAuth-Client-Attestation-PoP", DRAFT_POP_AS.trim());
     let verdict = run(&rs, &wrong, &RequestContext::at(NOW));
     assert_reason(&verdict, Reason::PopAudMismatch);
     let resp = rs.error_response(&verdict, None).unwrap();
     assert_eq!(resp.status, 401);
-    assert!(
-        resp.header("WWW-Authenticate")
-            .unwrap()
-            .starts_with("Bearer error=\"invalid_client_attestation\"")
-    );
+    assert!(resp.header("WWW-Authenticate").unwrap().starts_with("Bearer error=\"invalid_client_attestation\""));
 }
 
 #[test]
 fn draft_pop_is_stale_at_the_current_time() {
     // 2026-11-25 is long after the example PoP's iat (2026-03-02).
-    let v = run(
-        &verifier(),
-        &request(Some(DRAFT_ATT), Some(DRAFT_POP_AS)),
-        &RequestContext::at(1_795_000_000),
-    );
+    let v = run(&verifier(), &request(Some(DRAFT_ATT), Some(DRAFT_POP_AS)), &RequestContext::at(1_795_000_000));
     assert_reason(&v, Reason::PopTooOld);
 }
 
@@ -85,11 +58,7 @@ fn draft_http_examples_parse_into_the_same_tokens() {
     // The token request in the draft's HTTP example carries exactly the fixture tokens.
     let http = include_str!("fixtures/http/token-request.http");
     let header = |name: &str| {
-        http.lines()
-            .find_map(|l| l.strip_prefix(&format!("{name}: ")))
-            .map(str::trim)
-            .unwrap()
-            .to_string()
+        http.lines().find_map(|l| l.strip_prefix(&format!("{name}: "))).map(str::trim).unwrap().to_string()
     };
     assert_eq!(header("OAuth-Client-Attestation"), DRAFT_ATT.trim());
     assert_eq!(header("OAuth-Client-Attestation-PoP"), DRAFT_POP_AS.trim());
@@ -115,16 +84,8 @@ fn legacy_examples_are_rejected_with_the_right_reasons() {
     for (draft, reason) in cases {
         let att = legacy(&format!("{draft}.client-attestation.jwt"));
         let pop = legacy(&format!("{draft}.client-attestation-pop.as.jwt"));
-        let verdict = run(
-            &v,
-            &request(Some(&att), Some(&pop)),
-            &RequestContext::at(NOW),
-        );
-        assert_eq!(
-            verdict.rejection().map(|r| r.reason),
-            Some(reason),
-            "{draft}"
-        );
+        let verdict = run(&v, &request(Some(&att), Some(&pop)), &RequestContext::at(NOW));
+        assert_eq!(verdict.rejection().map(|r| r.reason), Some(reason), "{draft}");
     }
 }
 
@@ -139,15 +100,7 @@ fn legacy_05_to_07_pops_are_signed_with_the_wrong_key() {
         let mut ctx = RequestContext::at(1_300_815_800);
         ctx.explain = true;
         let verdict = run(&v, &request(Some(&att), Some(&pop)), &ctx);
-        let status = |c: Check| {
-            verdict
-                .checks
-                .iter()
-                .find(|x| x.check == c)
-                .unwrap()
-                .status
-                .clone()
-        };
+        let status = |c: Check| verdict.checks.iter().find(|x| x.check == c).unwrap().status.clone();
         assert_eq!(status(Check::AttestationSignature), Status::Pass, "{draft}");
         assert!(
             matches!(status(Check::PopSignature), Status::Fail(r) if r.reason == Reason::PopBadSignature),
@@ -159,23 +112,12 @@ fn legacy_05_to_07_pops_are_signed_with_the_wrong_key() {
 #[test]
 fn legacy_shape_hints_are_reported() {
     let pop = legacy("draft-08.client-attestation-pop.as.jwt");
-    let verdict = run(
-        &verifier(),
-        &request(Some(DRAFT_ATT), Some(&pop)),
-        &RequestContext::at(NOW),
-    );
-    assert!(
-        verdict.audit.shape.contains(&"pop.nonce"),
-        "{:?}",
-        verdict.audit.shape
-    );
+    let verdict = run(&verifier(), &request(Some(DRAFT_ATT), Some(&pop)), &RequestContext::at(NOW));
+    assert!(verdict.audit.shape.contains(&"pop.nonce"), "{:?}", verdict.audit.shape);
     assert!(verdict.audit.shape.contains(&"pop.no_iat"));
     let i = inspect(&legacy("draft-05.client-attestation-pop.as.jwt"));
     let codes: Vec<&str> = i.hints.iter().map(|h| h.code).collect();
-    assert_eq!(
-        codes,
-        ["pop.iss", "pop.exp", "pop.nbf", "pop.nonce", "pop.no_iat"]
-    );
+    assert_eq!(codes, ["pop.iss", "pop.exp", "pop.nbf", "pop.nonce", "pop.no_iat"]);
     let concatenated = inspect(&legacy("draft-06.concatenated-serialization.txt"));
     assert_eq!(concatenated.hints[0].code, "serialization.concatenated");
     assert_eq!(concatenated.parts.len(), 2);
@@ -200,15 +142,9 @@ fn legacy_mode_accepts_nonce_as_challenge() {
 fn inspect_recognises_each_kind() {
     let a = inspect(DRAFT_ATT);
     assert_eq!(serde_json::to_value(a.kind).unwrap(), "attestation");
-    assert_eq!(
-        a.thumbprint.as_deref(),
-        Some("Ak20Cf62SpTybasujYXbaI-Ms655MyvOZCtnnf8y1QU")
-    );
+    assert_eq!(a.thumbprint.as_deref(), Some("Ak20Cf62SpTybasujYXbaI-Ms655MyvOZCtnnf8y1QU"));
     assert!(a.kind_from_typ);
-    assert_eq!(
-        serde_json::to_value(inspect(DRAFT_POP_AS).kind).unwrap(),
-        "pop"
-    );
+    assert_eq!(serde_json::to_value(inspect(DRAFT_POP_AS).kind).unwrap(), "pop");
     let garbage = inspect("not a token at all");
     assert_eq!(serde_json::to_value(garbage.kind).unwrap(), "unknown");
     assert_eq!(garbage.error, Some("malformed"));
@@ -222,8 +158,7 @@ fn policy_errors_are_found_when_the_policy_is_built() {
     p["attesters"] = json!([]);
     cases.push((p, "attesters"));
     let mut p = base.clone();
-    p["attesters"][0]["jwks"]["keys"][0]["d"] =
-        json!("evZzL1gdAFr88hb2OF_2NxApJCzGCEDdfSp6VQO30hw");
+    p["attesters"][0]["jwks"]["keys"][0]["d"] = json!("evZzL1gdAFr88hb2OF_2NxApJCzGCEDdfSp6VQO30hw");
     cases.push((p, "attesters[0].jwks.keys[0]"));
     let mut p = base.clone();
     p["attesters"][0]["jwks"]["keys"] = json!([{"kty": "oct", "k": "c2VjcmV0"}]);
@@ -262,45 +197,23 @@ fn policy_errors_are_found_when_the_policy_is_built() {
 #[test]
 fn metadata_members() {
     let as_meta = verifier_with(|p| {
-        p["challenge"] =
-            json!({"secret": "s".repeat(32), "endpoint": "https://as.example.com/challenge"})
+        p["challenge"] = json!({"secret": "s".repeat(32), "endpoint": "https://as.example.com/challenge"})
     })
     .metadata();
-    assert_eq!(
-        as_meta["token_endpoint_auth_methods_supported"],
-        json!(["attest_jwt_client_auth"])
-    );
-    assert_eq!(
-        as_meta["client_attestation_signing_alg_values_supported"],
-        json!(["ES256", "EdDSA"])
-    );
-    assert_eq!(
-        as_meta["client_attestation_pop_signing_alg_values_supported"],
-        json!(["ES256", "EdDSA"])
-    );
-    assert_eq!(
-        as_meta["client_attestation_pop_methods_supported"],
-        json!(["attestation_pop_jwt"])
-    );
-    assert_eq!(
-        as_meta["challenge_endpoint"],
-        "https://as.example.com/challenge"
-    );
-    let rs_meta = Verifier::from_json(include_str!("fixtures/policy.rs.json"))
-        .unwrap()
-        .metadata();
-    assert!(
-        rs_meta
-            .get("token_endpoint_auth_methods_supported")
-            .is_none()
-    );
+    assert_eq!(as_meta["token_endpoint_auth_methods_supported"], json!(["attest_jwt_client_auth"]));
+    assert_eq!(as_meta["client_attestation_signing_alg_values_supported"], json!(["ES256", "EdDSA"]));
+    assert_eq!(as_meta["client_attestation_pop_signing_alg_values_supported"], json!(["ES256", "EdDSA"]));
+    assert_eq!(as_meta["client_attestation_pop_methods_supported"], json!(["attestation_pop_jwt"]));
+    assert_eq!(as_meta["challenge_endpoint"], "https://as.example.com/challenge");
+    let rs_meta = Verifier::from_json(include_str!("fixtures/policy.rs.json")).unwrap().metadata();
+    assert!(rs_meta.get("token_endpoint_auth_methods_supported").is_none());
 }
 
 #[test]
 fn challenge_endpoint_response() {
     let v = verifier_with(|p| p["challenge"] = json!({"secret": "s".repeat(32)}));
     let c = v.issue_challenge(NOW, &[1; 16]).unwrap();
-    let r = v.challenge_response(&c);
+    let r = v.challenge_response(&c, None);
     assert_eq!(r.status, 200);
     assert_eq!(r.header("cache-control"), Some("no-store"));
     assert_eq!(r.header("content-type"), Some("application/json"));
@@ -320,25 +233,14 @@ fn error_responses_never_echo_control_characters() {
     for (n, v) in &resp.headers {
         assert!(!v.contains('\r') && !v.contains('\n'), "{n}: {v}");
     }
-    assert!(
-        resp.header("WWW-Authenticate")
-            .unwrap()
-            .contains("a\\\"b??Injected")
-    );
+    assert!(resp.header("WWW-Authenticate").unwrap().contains("a\\\"b??Injected"));
 }
 
 #[test]
 fn every_reason_is_documented_in_the_readme() {
-    let readme =
-        std::fs::read_to_string(format!("{}/README.md", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let readme = std::fs::read_to_string(format!("{}/README.md", env!("CARGO_MANIFEST_DIR"))).unwrap();
     for r in Reason::ALL {
-        let row = format!(
-            "| {} | {} | {} | {} |",
-            r.code(),
-            r.error().as_str(),
-            r.requirement(),
-            r.description()
-        );
+        let row = format!("| {} | {} | {} | {} |", r.code(), r.error().as_str(), r.requirement(), r.description());
         assert!(readme.contains(&row), "README reason table lacks: {row}");
     }
     for c in Check::ALL {
@@ -355,13 +257,7 @@ fn store_is_bounded_under_a_flood_of_fresh_jtis() {
     let mut refused = 0;
     for i in 0..200 {
         let p = pop_with(|_, c| c["jti"] = json!(format!("flood-{i}")));
-        if v.verify(
-            &request(Some(&a), Some(&p)),
-            &RequestContext::at(NOW),
-            &mut store,
-        )
-        .rejection()
-        .map(|r| r.reason)
+        if v.verify(&request(Some(&a), Some(&p)), &RequestContext::at(NOW), &mut store).rejection().map(|r| r.reason)
             == Some(Reason::ReplayStoreUnavailable)
         {
             refused += 1;

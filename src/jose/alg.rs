@@ -57,8 +57,7 @@ impl Algorithm {
     pub fn fits(self, key: KeyKind) -> bool {
         matches!(
             (self, key),
-            (Algorithm::Es256, KeyKind::P256)
-                | (Algorithm::EdDsa | Algorithm::Ed25519, KeyKind::Ed25519)
+            (Algorithm::Es256, KeyKind::P256) | (Algorithm::EdDsa | Algorithm::Ed25519, KeyKind::Ed25519)
         )
     }
 }
@@ -92,8 +91,6 @@ impl AlgSet {
     }
     /// The members, in [`Algorithm::ALL`] order.
     pub fn iter(self) -> impl Iterator<Item = Algorithm> {
-        Algorithm::ALL
-            .into_iter()
-            .filter(move |a| self.contains(*a))
+        Algorithm::ALL.into_iter().filter(move |a| self.contains(*a))
     }
 }

@@ -33,12 +33,7 @@ pub enum JsonFault {
 pub fn parse_object(text: &str) -> Result<Map<String, Value>, JsonFault> {
     let fault = Cell::new(None);
     let mut de = serde_json::Deserializer::from_str(text);
-    let value = Seed {
-        depth: 0,
-        fault: &fault,
-    }
-    .deserialize(&mut de)
-    .and_then(|v| de.end().map(|()| v));
+    let value = Seed { depth: 0, fault: &fault }.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
     match value {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(JsonFault::NotObject),
@@ -68,10 +63,7 @@ impl Seed<'_> {
         })
     }
     fn child(&self) -> Seed<'_> {
-        Seed {
-            depth: self.depth + 1,
-            fault: self.fault,
-        }
+        Seed { depth: self.depth + 1, fault: self.fault }
     }
 }
 
@@ -91,9 +83,7 @@ impl<'de> Visitor<'de> for Seed<'_> {
         Ok(Value::Number(v.into()))
     }
     fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Value, E> {
-        Number::from_f64(v)
-            .map(Value::Number)
-            .ok_or_else(|| E::custom("non-finite number"))
+        Number::from_f64(v).map(Value::Number).ok_or_else(|| E::custom("non-finite number"))
     }
     fn visit_str<E>(self, v: &str) -> Result<Value, E> {
         Ok(Value::String(String::from(v)))
@@ -138,29 +128,16 @@ mod tests {
     #[test]
     fn strict_parsing() {
         assert!(parse_object(r#"{"a":1,"b":{"c":[1,2]}}"#).is_ok());
-        assert_eq!(
-            parse_object(r#"{"a":1,"a":2}"#),
-            Err(JsonFault::DuplicateMember)
-        );
-        assert_eq!(
-            parse_object(r#"{"x":{"a":1,"a":1}}"#),
-            Err(JsonFault::DuplicateMember)
-        );
+        assert_eq!(parse_object(r#"{"a":1,"a":2}"#), Err(JsonFault::DuplicateMember));
+        assert_eq!(parse_object(r#"{"x":{"a":1,"a":1}}"#), Err(JsonFault::DuplicateMember));
         // Escaped and literal spellings of the same name are the same member.
-        assert_eq!(
-            parse_object(r#"{"alg":1,"\u0061lg":2}"#),
-            Err(JsonFault::DuplicateMember)
-        );
+        assert_eq!(parse_object(r#"{"alg":1,"\u0061lg":2}"#), Err(JsonFault::DuplicateMember));
         assert_eq!(parse_object("[1]"), Err(JsonFault::NotObject));
         assert_eq!(parse_object("{} x"), Err(JsonFault::Syntax));
         assert_eq!(parse_object("{"), Err(JsonFault::Syntax));
         let deep = format!("{}1{}", "{\"a\":".repeat(40), "}".repeat(40));
         assert_eq!(parse_object(&deep), Err(JsonFault::TooDeep));
-        let ok = format!(
-            "{}1{}",
-            "[".repeat(MAX_DEPTH - 1),
-            "]".repeat(MAX_DEPTH - 1)
-        );
+        let ok = format!("{}1{}", "[".repeat(MAX_DEPTH - 1), "]".repeat(MAX_DEPTH - 1));
         assert!(parse_object(&format!("{{\"a\":{ok}}}")).is_ok());
     }
 }

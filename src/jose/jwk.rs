@@ -97,10 +97,7 @@ impl PublicKey {
         if let Some(u) = optional(jwk, "use")?
             && u != "sig"
         {
-            return Err(JwkError::Invalid(format!(
-                "use is \"{}\", not \"sig\"",
-                truncate(&u)
-            )));
+            return Err(JwkError::Invalid(format!("use is \"{}\", not \"sig\"", truncate(&u))));
         }
         let kid = optional(jwk, "kid")?;
         let alg = optional(jwk, "alg")?;
@@ -128,10 +125,7 @@ impl PublicKey {
             "OKP" => {
                 let crv = member(jwk, "crv")?;
                 if crv != "Ed25519" {
-                    return Err(JwkError::Unsupported(format!(
-                        "OKP curve {}",
-                        truncate(crv)
-                    )));
+                    return Err(JwkError::Unsupported(format!("OKP curve {}", truncate(crv))));
                 }
                 let xs = member(jwk, "x")?;
                 let xb = b64::decode_array::<32>(xs)
@@ -143,20 +137,10 @@ impl PublicKey {
             "oct" => return Err(JwkError::Private),
             "RSA" => return Err(JwkError::Unsupported("RSA keys".into())),
             other => {
-                return Err(JwkError::Unsupported(format!(
-                    "key type {}",
-                    truncate(other)
-                )));
+                return Err(JwkError::Unsupported(format!("key type {}", truncate(other))));
             }
         };
-        let mut pk = PublicKey {
-            key,
-            x,
-            y,
-            thumbprint: String::new(),
-            kid,
-            alg,
-        };
+        let mut pk = PublicKey { key, x, y, thumbprint: String::new(), kid, alg };
         pk.thumbprint = b64::encode(&Sha256::digest(pk.thumbprint_input().as_bytes()));
         Ok(pk)
     }
@@ -185,10 +169,7 @@ impl PublicKey {
     /// The RFC 7638 input: required members only, lexicographic order, no whitespace.
     fn thumbprint_input(&self) -> String {
         match &self.y {
-            Some(y) => format!(
-                r#"{{"crv":"P-256","kty":"EC","x":"{}","y":"{}"}}"#,
-                self.x, y
-            ),
+            Some(y) => format!(r#"{{"crv":"P-256","kty":"EC","x":"{}","y":"{}"}}"#, self.x, y),
             None => format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#, self.x),
         }
     }
@@ -260,10 +241,7 @@ mod tests {
             r#"{"kty":"EC","use":"sig","crv":"P-256","x":"VcKVNBZ4IaBAYW3jxM4w3TJFVA7myeUGQyGt-g_yvpQ","y":"f-E-hYE3TAWKwhVv9pej9NABs9SX9XsNO80x57jFTyU"}"#,
         ))
         .unwrap();
-        assert_eq!(
-            k.thumbprint(),
-            "Ak20Cf62SpTybasujYXbaI-Ms655MyvOZCtnnf8y1QU"
-        );
+        assert_eq!(k.thumbprint(), "Ak20Cf62SpTybasujYXbaI-Ms655MyvOZCtnnf8y1QU");
     }
 
     #[test]
@@ -273,26 +251,18 @@ mod tests {
             r#"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#,
         ))
         .unwrap();
-        assert_eq!(
-            k.thumbprint(),
-            "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"
-        );
+        assert_eq!(k.thumbprint(), "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k");
     }
 
     #[test]
     fn refusals() {
         let x = "VcKVNBZ4IaBAYW3jxM4w3TJFVA7myeUGQyGt-g_yvpQ";
         assert_eq!(
-            PublicKey::from_jwk(&obj(&format!(
-                r#"{{"kty":"EC","crv":"P-256","x":"{x}","y":"{x}","d":"{x}"}}"#
-            )))
-            .unwrap_err(),
+            PublicKey::from_jwk(&obj(&format!(r#"{{"kty":"EC","crv":"P-256","x":"{x}","y":"{x}","d":"{x}"}}"#)))
+                .unwrap_err(),
             JwkError::Private
         );
-        assert_eq!(
-            PublicKey::from_jwk(&obj(r#"{"kty":"oct","k":"AAAA"}"#)).unwrap_err(),
-            JwkError::Private
-        );
+        assert_eq!(PublicKey::from_jwk(&obj(r#"{"kty":"oct","k":"AAAA"}"#)).unwrap_err(), JwkError::Private);
         assert!(matches!(
             PublicKey::from_jwk(&obj(r#"{"kty":"RSA","n":"AQAB","e":"AQAB"}"#)),
             Err(JwkError::Unsupported(_))
@@ -307,14 +277,9 @@ mod tests {
         ));
         // Not on the curve: x used as y.
         assert!(matches!(
-            PublicKey::from_jwk(&obj(&format!(
-                r#"{{"kty":"EC","crv":"P-256","x":"{x}","y":"{x}"}}"#
-            ))),
+            PublicKey::from_jwk(&obj(&format!(r#"{{"kty":"EC","crv":"P-256","x":"{x}","y":"{x}"}}"#))),
             Err(JwkError::Invalid(_))
         ));
-        assert!(matches!(
-            PublicKey::from_jwk(&obj(r#"{"kty":"EC","crv":"P-256","x":1}"#)),
-            Err(JwkError::Invalid(_))
-        ));
+        assert!(matches!(PublicKey::from_jwk(&obj(r#"{"kty":"EC","crv":"P-256","x":1}"#)), Err(JwkError::Invalid(_))));
     }
 }

@@ -65,13 +65,11 @@ pub fn parse(token: &str) -> Result<Jws, JoseError> {
     let header = decode_object(h)?;
     if s.is_empty() {
         // An Unsecured JWS (RFC 7515 §A.5) has an empty signature: name the real problem.
-        return Err(
-            if header.get("alg").and_then(Value::as_str) == Some("none") {
-                JoseError::AlgNone
-            } else {
-                JoseError::Malformed
-            },
-        );
+        return Err(if header.get("alg").and_then(Value::as_str) == Some("none") {
+            JoseError::AlgNone
+        } else {
+            JoseError::Malformed
+        });
     }
     check_crit(&header)?;
     let claims = decode_object(p)?;
@@ -80,18 +78,13 @@ pub fn parse(token: &str) -> Result<Jws, JoseError> {
     signing_input.extend_from_slice(h.as_bytes());
     signing_input.push(b'.');
     signing_input.extend_from_slice(p.as_bytes());
-    Ok(Jws {
-        header,
-        claims,
-        signing_input,
-        signature,
-    })
+    Ok(Jws { header, claims, signing_input, signature })
 }
 
 /// Header parameters defined by RFC 7515/7518 that must not appear in `crit`.
 const REGISTERED: [&str; 16] = [
-    "alg", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256", "typ", "cty", "crit", "enc",
-    "zip", "epk", "apu", "apv",
+    "alg", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256", "typ", "cty", "crit", "enc", "zip", "epk", "apu",
+    "apv",
 ];
 
 /// RFC 7515 §4.1.11: `crit`, if present, is a non-empty array of extension names that are not
@@ -129,20 +122,13 @@ pub struct NotNumericDate;
 
 /// A NumericDate claim: absent → `Ok(None)`; a JSON number in `0..=253402300799`
 /// (year 9999) → its integer part; anything else (strings, negatives, huge) → `Err`.
-pub fn numeric_date(
-    claims: &Map<String, Value>,
-    name: &str,
-) -> Result<Option<i64>, NotNumericDate> {
+pub fn numeric_date(claims: &Map<String, Value>, name: &str) -> Result<Option<i64>, NotNumericDate> {
     const MAX: f64 = 253_402_300_799.0;
     match claims.get(name) {
         None => Ok(None),
         Some(Value::Number(n)) => {
             if let Some(i) = n.as_i64() {
-                return if (0..=MAX as i64).contains(&i) {
-                    Ok(Some(i))
-                } else {
-                    Err(NotNumericDate)
-                };
+                return if (0..=MAX as i64).contains(&i) { Ok(Some(i)) } else { Err(NotNumericDate) };
             }
             match n.as_f64() {
                 // `as` truncates toward zero; the value is finite, non-negative and bounded.
@@ -160,11 +146,7 @@ mod tests {
     use alloc::format;
 
     fn tok(h: &str, p: &str) -> String {
-        format!(
-            "{}.{}.AAAA",
-            b64::encode(h.as_bytes()),
-            b64::encode(p.as_bytes())
-        )
+        format!("{}.{}.AAAA", b64::encode(h.as_bytes()), b64::encode(p.as_bytes()))
     }
 
     #[test]
@@ -173,16 +155,9 @@ mod tests {
         assert_eq!(parse("a.b.c.d").unwrap_err(), JoseError::Malformed);
         assert_eq!(parse("a.b.c.d.e").unwrap_err(), JoseError::Encrypted);
         assert_eq!(parse(".b.c").unwrap_err(), JoseError::Malformed);
-        assert_eq!(
-            parse(&"a".repeat(MAX_TOKEN_LEN + 1)).unwrap_err(),
-            JoseError::TooLarge
-        );
+        assert_eq!(parse(&"a".repeat(MAX_TOKEN_LEN + 1)).unwrap_err(), JoseError::TooLarge);
         assert_eq!(parse("e30=.e30.AAAA").unwrap_err(), JoseError::BadBase64);
-        let none = format!(
-            "{}.{}.",
-            b64::encode(br#"{"alg":"none"}"#),
-            b64::encode(b"{}")
-        );
+        let none = format!("{}.{}.", b64::encode(br#"{"alg":"none"}"#), b64::encode(b"{}"));
         assert_eq!(parse(&none).unwrap_err(), JoseError::AlgNone);
         assert!(parse(&tok(r#"{"alg":"ES256"}"#, "{}")).is_ok());
     }
@@ -192,14 +167,8 @@ mod tests {
         let bad_utf8 = format!("{}.e30.AAAA", b64::encode(&[0x7b, 0xff, 0x7d]));
         assert_eq!(parse(&bad_utf8).unwrap_err(), JoseError::NotUtf8);
         assert_eq!(parse(&tok("[]", "{}")).unwrap_err(), JoseError::NotObject);
-        assert_eq!(
-            parse(&tok(r#"{"a":1,"a":1}"#, "{}")).unwrap_err(),
-            JoseError::DuplicateMember
-        );
-        assert_eq!(
-            parse(&tok("{}", r#"{"a":1,"a":1}"#)).unwrap_err(),
-            JoseError::DuplicateMember
-        );
+        assert_eq!(parse(&tok(r#"{"a":1,"a":1}"#, "{}")).unwrap_err(), JoseError::DuplicateMember);
+        assert_eq!(parse(&tok("{}", r#"{"a":1,"a":1}"#)).unwrap_err(), JoseError::DuplicateMember);
         assert_eq!(parse(&tok("{", "{}")).unwrap_err(), JoseError::BadJson);
     }
 
@@ -212,38 +181,24 @@ mod tests {
             r#"{"crit":["b64"]}"#,
             r#"{"crit":["b64"],"b64":false}"#,
         ] {
-            assert_eq!(
-                parse(&tok(h, "{}")).unwrap_err(),
-                JoseError::CritUnsupported,
-                "{h}"
-            );
+            assert_eq!(parse(&tok(h, "{}")).unwrap_err(), JoseError::CritUnsupported, "{h}");
         }
     }
 
     #[test]
     fn typ() {
-        assert!(typ_matches(
-            "oauth-client-attestation+jwt",
-            "oauth-client-attestation+jwt"
-        ));
-        assert!(typ_matches(
-            "Application/OAuth-Client-Attestation+JWT",
-            "oauth-client-attestation+jwt"
-        ));
-        assert!(!typ_matches(
-            "oauth-client-attestation-pop+jwt",
-            "oauth-client-attestation+jwt"
-        ));
+        assert!(typ_matches("oauth-client-attestation+jwt", "oauth-client-attestation+jwt"));
+        assert!(typ_matches("Application/OAuth-Client-Attestation+JWT", "oauth-client-attestation+jwt"));
+        assert!(!typ_matches("oauth-client-attestation-pop+jwt", "oauth-client-attestation+jwt"));
         assert!(!typ_matches("application/", "oauth-client-attestation+jwt"));
         assert!(!typ_matches("é", "x"));
     }
 
     #[test]
     fn numeric_dates() {
-        let m: Map<String, Value> = serde_json::from_str(
-            r#"{"a":1,"b":1.9,"c":"1","d":-1,"e":1e300,"f":253402300799,"g":253402300800}"#,
-        )
-        .unwrap();
+        let m: Map<String, Value> =
+            serde_json::from_str(r#"{"a":1,"b":1.9,"c":"1","d":-1,"e":1e300,"f":253402300799,"g":253402300800}"#)
+                .unwrap();
         assert_eq!(numeric_date(&m, "a"), Ok(Some(1)));
         assert_eq!(numeric_date(&m, "b"), Ok(Some(1)));
         assert_eq!(numeric_date(&m, "c"), Err(NotNumericDate));

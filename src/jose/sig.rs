@@ -59,17 +59,13 @@ pub fn verify(alg: Algorithm, key: &PublicKey, message: &[u8], signature: &[u8])
     }
     match alg {
         Algorithm::Es256 => {
-            let (Some(vk), Ok(sig)) = (key.p256(), p256::ecdsa::Signature::from_slice(signature))
-            else {
+            let (Some(vk), Ok(sig)) = (key.p256(), p256::ecdsa::Signature::from_slice(signature)) else {
                 return false;
             };
             vk.verify(message, &sig).is_ok()
         }
         Algorithm::EdDsa | Algorithm::Ed25519 => {
-            let (Some(vk), Ok(sig)) = (
-                key.ed25519(),
-                ed25519_dalek::Signature::from_slice(signature),
-            ) else {
+            let (Some(vk), Ok(sig)) = (key.ed25519(), ed25519_dalek::Signature::from_slice(signature)) else {
                 return false;
             };
             vk.verify_strict(message, &sig).is_ok()

@@ -4,9 +4,7 @@
 
 use client_attestation::builder::{SigningKey, assemble};
 use client_attestation::jose::b64;
-use client_attestation::{
-    HttpRequest, MemoryReplayStore, Reason, RequestContext, Verdict, Verifier,
-};
+use client_attestation::{HttpRequest, MemoryReplayStore, Reason, RequestContext, Verdict, Verifier};
 use serde_json::{Map, Value, json};
 
 /// The draft examples' time.
@@ -27,18 +25,11 @@ fn obj(text: &str) -> Map<String, Value> {
 }
 
 pub fn attester_key() -> SigningKey {
-    SigningKey::from_jwk(&obj(include_str!(
-        "../fixtures/keys/attester-key.private.jwk.json"
-    )))
-    .unwrap()
-    .with_kid("11")
+    SigningKey::from_jwk(&obj(include_str!("../fixtures/keys/attester-key.private.jwk.json"))).unwrap().with_kid("11")
 }
 
 pub fn instance_key() -> SigningKey {
-    SigningKey::from_jwk(&obj(include_str!(
-        "../fixtures/keys/client-instance-key.private.jwk.json"
-    )))
-    .unwrap()
+    SigningKey::from_jwk(&obj(include_str!("../fixtures/keys/client-instance-key.private.jwk.json"))).unwrap()
 }
 
 /// Another P-256 key (not trusted, not the instance key).
@@ -67,11 +58,7 @@ pub fn verifier() -> Verifier {
 
 /// Signs arbitrary header and payload *text* (so tests can send duplicates, wrong types…).
 pub fn sign_raw(key: &SigningKey, header: &str, payload: &str) -> String {
-    let input = format!(
-        "{}.{}",
-        b64::encode(header.as_bytes()),
-        b64::encode(payload.as_bytes())
-    );
+    let input = format!("{}.{}", b64::encode(header.as_bytes()), b64::encode(payload.as_bytes()));
     assemble(&input, &key.sign(input.as_bytes()))
 }
 
@@ -147,13 +134,7 @@ pub fn assert_reason(v: &Verdict, reason: Reason) {
     match &v.outcome {
         Ok(_) => panic!("accepted, expected {}", reason.code()),
         Err(r) => {
-            assert_eq!(
-                r.reason,
-                reason,
-                "got {} ({})",
-                r.reason.code(),
-                r.description()
-            );
+            assert_eq!(r.reason, reason, "got {} ({})", r.reason.code(), r.description());
             assert_eq!(v.audit.reason, Some(reason.code()));
             assert_eq!(v.audit.error, Some(reason.error().as_str()));
         }
