@@ -27,7 +27,8 @@ nostd:
 
 ## unit: unit + integration + doc tests, all features (incl. the `cli` feature).
 unit:
-	$(CARGO) test --all-features
+	@mkdir -p $(FUZZ_LOG_DIR)
+	$(CARGO) test --all-features 2>&1 | tee $(FUZZ_LOG_DIR)/unit.log
 
 ## test: the full CI pipeline, tiers run in this order.
 test: setup
@@ -36,6 +37,7 @@ test: setup
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory fuzz-smoke
 	@echo "make test: OK - tiers run: setup, check (fmt+clippy), nostd (thumbv7em-none-eabi), unit (cargo test --all-features), fuzz-smoke (20 s)"
+	@awk '/^test result:/ { p += $$4; f += $$6 } END { printf "tests: %d passed, %d failed\n", p, f }' $(FUZZ_LOG_DIR)/unit.log
 
 ## fuzz: run the libFuzzer target for $(SECONDS) s (cargo-fuzz finds fuzz/ from the repo root).
 fuzz:

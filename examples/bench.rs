@@ -1,11 +1,14 @@
-//! `make bench`: native verification throughput of attestation + PoP requests.
+//! `make bench`: native verification throughput of attestation + PoP requests, and of
+//! combined-mode requests (attestation + DPoP proof).
 //!
 //! Each request reuses one attestation (as instances do) with a fresh PoP (fresh `jti`), so the
 //! replay store sees a new entry every time. Reported per algorithm: full verifications per
 //! second (RustCrypto signatures), and the share spent outside signature checks (`prepare` only).
 //! A benchmark, not a test: it asserts only that every request was accepted.
 
-use client_attestation::builder::{AttestationSpec, PopSpec, SigningKey, create_attestation, create_pop};
+use client_attestation::builder::{
+    AttestationSpec, DpopSpec, PopSpec, SigningKey, create_attestation, create_dpop_proof, create_pop,
+};
 use client_attestation::{HttpRequest, MemoryReplayStore, RequestContext, Verifier};
 use serde_json::{Map, json};
 use std::time::{Duration, Instant};
@@ -16,10 +19,12 @@ const AUD: &str = "https://as.example.com";
 struct Case {
     name: &'static str,
     attestation: String,
+    /// Header name of the proof: the PoP (normal mode) or DPoP (combined mode).
+    proof_header: &'static str,
     pops: Vec<String>,
 }
 
-fn case(name: &'static str, attester: &SigningKey, instance: &SigningKey, n: usize) -> Case {
+fn case(name: &'static str, attester: &SigningKey, instance: &SigningKey, n: usize, combined: bool) -> Case {
     let attestation = create_attestation(
         attester,
         &AttestationSpec {
@@ -33,6 +38,10 @@ fn case(name: &'static str, attester: &SigningKey, instance: &SigningKey, n: usi
     );
     let pops = (0..n)
         .map(|i| {
+            if combined {
+                let spec = DpopSpec::new("POST", format!("{AUD}/token"), format!("bench-{name}-{i:08}"), NOW);
+                return create_dpop_proof(instance, &spec);
+            }
             create_pop(
                 instance,
                 &PopSpec {
@@ -45,13 +54,12 @@ fn case(name: &'static str, attester: &SigningKey, instance: &SigningKey, n: usi
             )
         })
         .collect();
-    Case { name, attestation, pops }
+    let proof_header = if combined { "DPoP" } else { "OAuth-Client-Attestation-PoP" };
+    Case { name, attestation, proof_header, pops }
 }
 
-fn request(att: &str, pop: &str) -> HttpRequest {
-    HttpRequest::new("POST", format!("{AUD}/token"))
-        .header("OAuth-Client-Attestation", att)
-        .header("OAuth-Client-Attestation-PoP", pop)
+fn request(att: &str, proof_header: &str, proof: &str) -> HttpRequest {
+    HttpRequest::new("POST", format!("{AUD}/token")).header("OAuth-Client-Attestation", att).header(proof_header, proof)
 }
 
 fn main() {
@@ -63,15 +71,21 @@ fn main() {
     let policy = json!({
         "audience": AUD,
         "attesters": [{"jwks": {"keys": [es_attester.public_key().to_jwk(), ed_attester.public_key().to_jwk()]}}],
+        "dpop": {"combined": true},
     });
     let verifier = Verifier::from_json(&policy.to_string()).expect("policy");
-    let cases = [case("ES256", &es_attester, &es_instance, n), case("EdDSA", &ed_attester, &ed_instance, n)];
+    let cases = [
+        case("ES256 attestation + PoP", &es_attester, &es_instance, n, false),
+        case("EdDSA attestation + PoP", &ed_attester, &ed_instance, n, false),
+        case("ES256 combined (attestation + DPoP)", &es_attester, &es_instance, n, true),
+        case("EdDSA combined (attestation + DPoP)", &ed_attester, &ed_instance, n, true),
+    ];
 
     println!("client-attestation native benchmark ({} requests per row, one core, release build)", n);
-    println!("| alg | verify (req/s) | µs/req | prepare only (req/s) | non-signature share |");
+    println!("| request | verify (req/s) | µs/req | prepare only (req/s) | non-signature share |");
     println!("|---|---|---|---|---|");
     for c in &cases {
-        let requests: Vec<HttpRequest> = c.pops.iter().map(|p| request(&c.attestation, p)).collect();
+        let requests: Vec<HttpRequest> = c.pops.iter().map(|p| request(&c.attestation, c.proof_header, p)).collect();
         let ctx = RequestContext::at(NOW);
         // Warm up, then measure full verification (fresh store: every jti is new).
         let mut store = MemoryReplayStore::new(n * 2);
