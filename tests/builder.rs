@@ -574,3 +574,81 @@ mod random {
         assert_ne!(random_bytes16().unwrap(), random_bytes16().unwrap());
     }
 }
+
+/// Builders → verifier for every combination the issue names: both algorithms, AS and RS roles,
+/// normal / combined / three-JWT modes, without and with server freshness (an attestation
+/// challenge for PoPs, a DPoP nonce for DPoP proofs), and the legacy PoP claim set.
+#[test]
+fn round_trip_matrix_of_modes_roles_algorithms_and_freshness() {
+    const CHALLENGE_SECRET: &str = "matrix-challenge-secret-0123456789abcdef";
+    const NONCE_SECRET: &str = "matrix-dpop-nonce-secret-0123456789abcdef";
+    let mut cases = 0;
+    for (alg_name, attester, instance, dpop_key) in [
+        ("ES256", SigningKey::p256(&[31; 32]).unwrap(), SigningKey::p256(&[32; 32]).unwrap(), ed25519(33)),
+        ("EdDSA", ed25519(34), ed25519(35), SigningKey::p256(&[36; 32]).unwrap()),
+    ] {
+        for role in ["as", "rs"] {
+            for mode in ["normal", "combined", "three-jwt"] {
+                for fresh in [false, true] {
+                    for legacy_claims in [false, true] {
+                        if legacy_claims && mode == "combined" {
+                            continue; // no PoP JWT in combined mode
+                        }
+                        let (aud, url, method) = match role {
+                            "as" => (AS, format!("{AS}/token"), "POST"),
+                            _ => (RS, format!("{RS}/resource"), "GET"),
+                        };
+                        let v = trusting(&attester, |p| {
+                            p["role"] = json!(role);
+                            p["audience"] = json!(aud);
+                            p["dpop"] = json!({"combined": true});
+                            if fresh {
+                                p["challenge"] = json!({"secret": CHALLENGE_SECRET});
+                                p["dpop"]["nonce"] = json!({"secret": NONCE_SECRET});
+                            }
+                        });
+                        let jti = format!("{alg_name}-{role}-{mode}-{fresh}-{legacy_claims}");
+                        let att = create_attestation(&attester, &att_spec(&instance));
+                        let access_token = (role == "rs").then(|| format!("at-{jti}"));
+                        let mut req = HttpRequest::new(method, url.clone()).header(ATTESTATION_HEADER, att.as_str());
+                        if let Some(at) = &access_token {
+                            req = req.header("Authorization", format!("DPoP {at}"));
+                        }
+                        if mode != "combined" {
+                            let mut spec = PopSpec::new(aud, format!("pop-{jti}"), NOW - 1);
+                            if fresh {
+                                spec = spec.with_challenge(v.issue_challenge(NOW - 5, &[7; 16]).unwrap());
+                            }
+                            if legacy_claims {
+                                spec = spec.with_legacy_claims(&LegacyPopClaims::new(CLIENT));
+                            }
+                            req = req.header(POP_HEADER, create_pop(&instance, &spec));
+                        }
+                        if mode != "normal" {
+                            let key = if mode == "combined" { &instance } else { &dpop_key };
+                            let mut spec = DpopSpec::new(method, url.clone(), format!("dpop-{jti}"), NOW - 1);
+                            spec.nonce = fresh.then(|| v.issue_dpop_nonce(NOW - 5, &[8; 16]).unwrap());
+                            spec.access_token = access_token.clone();
+                            req = req.header(DPOP_HEADER, create_dpop_proof(key, &spec));
+                        }
+                        let mut ctx = RequestContext::at(NOW);
+                        ctx.access_token = access_token.clone();
+                        let verdict = run(&v, &req, &ctx);
+                        assert_accepted_for(&verdict, instance.public_key());
+                        let expected = if mode == "combined" { "dpop_combined" } else { "attestation_pop_jwt" };
+                        assert_eq!(verdict.audit.mechanism, Some(expected), "{jti}");
+                        if mode == "three-jwt" {
+                            let accepted = verdict.outcome.as_ref().unwrap();
+                            assert_eq!(
+                                accepted.dpop_key.as_ref().unwrap().thumbprint(),
+                                dpop_key.public_key().thumbprint()
+                            );
+                        }
+                        cases += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(cases, 2 * 2 * (2 * 2 + 2 + 2 * 2));
+}

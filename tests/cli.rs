@@ -484,6 +484,67 @@ fn build_and_verify(alg: &str) {
     assert_eq!(v["ok"], true);
     assert_eq!(v["clientId"], "https://client.example.com");
     assert_eq!(v["instanceKeyThumbprint"], instance["thumbprint"]);
+
+    // Combined mode: the same attestation with a DPoP proof instead of the PoP.
+    let dpop =
+        build(&["dpop", "--key", instance_private.path(), "--method", "POST", "--url", "https://as.example.com/token"]);
+    let combined_request = TempFile::json(
+        "gen-combined-request",
+        &json!({
+            "method": "POST",
+            "url": "https://as.example.com/token",
+            "headers": [["OAuth-Client-Attestation", att], ["DPoP", dpop]]
+        }),
+    );
+    // Not enabled in this policy: rejected.
+    assert_rejected(&verify(policy.path(), combined_request.path()), "pop.combined_mode_not_enabled");
+    let combined_policy = TempFile::json(
+        "gen-combined-policy",
+        &json!({
+            "audience": "https://as.example.com",
+            "attesters": [{ "jwks": { "keys": [attester["publicJwk"]] } }],
+            "dpop": { "combined": true }
+        }),
+    );
+    let o = verify(combined_policy.path(), combined_request.path());
+    assert_eq!(code(&o), 0, "stdout: {}", String::from_utf8_lossy(&o.stdout));
+    assert_eq!(stdout_json(&o)["mechanism"], "dpop_combined");
+    // With server nonces required: use_dpop_nonce, and the response carries a fresh DPoP-Nonce.
+    let nonce_policy = TempFile::json(
+        "gen-nonce-policy",
+        &json!({
+            "audience": "https://as.example.com",
+            "attesters": [{ "jwks": { "keys": [attester["publicJwk"]] } }],
+            "dpop": { "combined": true, "nonce": { "secret": "cli-test-dpop-nonce-secret-0123456789" } }
+        }),
+    );
+    let v = assert_rejected(&verify(nonce_policy.path(), combined_request.path()), "dpop.nonce_missing");
+    assert_eq!(v["error"], "use_dpop_nonce");
+    let headers = v["response"]["headers"].as_array().unwrap();
+    assert!(headers.iter().any(|h| h[0] == "DPoP-Nonce"), "{v:#}");
+}
+
+#[test]
+fn verify_legacy_mode_on_the_draft_09_pop() {
+    let request = json!({
+        "method": "POST",
+        "url": "https://as.example.com/token",
+        "headers": [
+            ["OAuth-Client-Attestation", fixture_text("draft/client-attestation.jwt").trim()],
+            ["OAuth-Client-Attestation-PoP", fixture_text("legacy/draft-09.client-attestation-pop.as.jwt").trim()]
+        ],
+        "now": 1772487600,
+        "expectedChallenge": "5c1a9e10-29ff-4c2b-ae73-57c0957c09c4"
+    });
+    assert_rejected(&verify_value("policy.as.json", &request), "pop.iat_missing");
+    let mut legacy = fixture_json("policy.as.json");
+    legacy["legacy"] = json!(true);
+    let legacy_policy = TempFile::json("legacy-policy", &legacy);
+    let request_file = TempFile::json("legacy-request", &request);
+    let o = verify(legacy_policy.path(), request_file.path());
+    assert_eq!(code(&o), 0, "stdout: {}", String::from_utf8_lossy(&o.stdout));
+    let v = stdout_json(&o);
+    assert!(v["audit"]["shape"].as_array().unwrap().iter().any(|h| h == "pop.nonce"), "{v:#}");
 }
 
 #[test]
