@@ -5,6 +5,7 @@
 //! check on the attestation) holds because only PoP/DPoP `jti`s reach the replay store;
 //! R-ATT-17 (never fetch `jku`/`x5u`) holds because keys come only from the policy.
 
+use crate::cache::CachedAttester;
 use crate::checks::{Check, Checklist, JoseRules, Status};
 use crate::error::{Reason, Rejection};
 use crate::jose::jwk::{JwkError, PublicKey, truncate};
@@ -63,6 +64,8 @@ pub(crate) struct Attestation {
     pub(crate) cnf: Option<PublicKey>,
     /// The candidate keys, parallel to this artefact's signature checks.
     pub(crate) candidates: Vec<KeyRef>,
+    /// `exp`, for the attestation cache.
+    pub(crate) exp: Option<i64>,
 }
 
 fn rej(reason: Reason, detail: impl Into<String>) -> Rejection {
@@ -70,10 +73,12 @@ fn rej(reason: Reason, detail: impl Into<String>) -> Rejection {
 }
 
 /// Runs R-ATT-2 … R-ATT-12 on `token`, records them, and queues the signature check.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn check(
     policy: &Policy,
     token: &str,
     ctx: &RequestContext,
+    cached: Option<&CachedAttester>,
     list: &mut Checklist,
     sigs: &mut Vec<SignatureCheck>,
     groups: &mut Vec<SigGroup>,
@@ -182,6 +187,17 @@ pub(crate) fn check(
                     None => String::from("the attester is restricted to listed client_ids and sub is missing"),
                 };
                 list.fail(Check::AttestationSignature, rej(Reason::AttestationAttesterNotAllowed, detail));
+            } else if cached.is_some_and(|c| {
+                candidates.iter().any(|&(ai, ki)| {
+                    policy
+                        .attesters
+                        .get(ai)
+                        .and_then(|a| a.keys.get(ki))
+                        .is_some_and(|k| k.thumbprint() == c.thumbprint)
+                })
+            }) {
+                // This exact token verified before with one of the keys it may use: reuse it.
+                list.pass(Check::AttestationSignature);
             } else {
                 let start = sigs.len();
                 for &(ai, ki) in &candidates {
@@ -302,5 +318,6 @@ pub(crate) fn check(
         }
     }
 
-    Some(Attestation { header: jws.header, claims: jws.claims, sub, cnf, candidates })
+    let exp = exp.ok().flatten();
+    Some(Attestation { header: jws.header, claims: jws.claims, sub, cnf, candidates, exp })
 }

@@ -62,6 +62,7 @@
 //! | R-ATT-2 … R-ATT-12 | [`attestation`] |
 //! | R-POP-2 … R-POP-9 | [`pop`] |
 //! | R-POP-7 replay | [`replay`] |
+//! | verified-attestation cache | [`cache`] |
 //! | R-POP-9 challenges | [`challenge`] |
 //! | R-DPOP-2 … R-DPOP-10, RFC 9449 | [`dpop`], [`uri`] (htu) |
 //! | error codes and reasons | [`error`] |
@@ -83,6 +84,7 @@ extern crate std;
 
 pub mod attestation;
 pub mod builder;
+pub mod cache;
 pub mod challenge;
 pub mod checks;
 pub mod dpop;
@@ -93,10 +95,14 @@ pub mod jose;
 pub mod policy;
 pub mod pop;
 pub mod replay;
+pub mod report;
 pub mod typ;
 pub mod uri;
 pub mod verifier;
+#[cfg(feature = "wasm")]
+pub mod wasm;
 
+pub use cache::AttestationCache;
 pub use checks::{Check, CheckResult, Status};
 pub use error::{ErrorCode, PolicyError, Reason, Rejection};
 pub use http::{HttpRequest, HttpResponse};

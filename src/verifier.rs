@@ -11,6 +11,7 @@
 //! answers come in, the first failing check in spec order decides the reason.
 
 use crate::attestation::{self, Attestation};
+use crate::cache::{AttestationCache, CachedAttester, token_hash};
 use crate::checks::{Check, CheckResult, Checklist, Status};
 use crate::dpop::{self, Dpop};
 use crate::error::{ErrorCode, Reason, Rejection};
@@ -244,6 +245,7 @@ pub struct Prepared {
     att: Option<Attestation>,
     pop: Option<Pop>,
     dpop: Option<Dpop>,
+    att_hash: Option<[u8; 32]>,
     mechanism: Mechanism,
     replay_expiry: i64,
     audit: Audit,
@@ -294,8 +296,33 @@ impl Verifier {
         self.prepare(req, ctx).settle_with(&RustCrypto).complete_with(store)
     }
 
+    /// Verifies synchronously with RustCrypto, `store`, and an attestation cache (signature
+    /// verification of an attestation seen before is skipped; see [`AttestationCache`]).
+    pub fn verify_cached(
+        &self,
+        req: &HttpRequest,
+        ctx: &RequestContext,
+        store: &mut dyn ReplayStore,
+        cache: &mut AttestationCache,
+    ) -> Verdict {
+        let settled = self.prepare_cached(req, ctx, Some(cache)).settle_with(&RustCrypto);
+        settled.cache_into(cache);
+        settled.complete_with(store)
+    }
+
     /// Phase 1: every check that needs neither signature results nor the store.
     pub fn prepare(&self, req: &HttpRequest, ctx: &RequestContext) -> Prepared {
+        self.prepare_cached(req, ctx, None)
+    }
+
+    /// Phase 1, reusing attestation signatures verified before (record new ones with
+    /// [`Settled::cache_into`]).
+    pub fn prepare_cached(
+        &self,
+        req: &HttpRequest,
+        ctx: &RequestContext,
+        cache: Option<&AttestationCache>,
+    ) -> Prepared {
         let p = &self.policy;
         let mut list = Checklist::default();
         let mut sigs = Vec::new();
@@ -327,6 +354,7 @@ impl Verifier {
             att,
             pop,
             dpop: None,
+            att_hash: None,
             mechanism: Mechanism::AttestationPopJwt,
             replay_expiry: 0,
             audit,
@@ -387,8 +415,13 @@ impl Verifier {
         };
         let combined = mechanism == Mechanism::DpopCombined;
 
+        let att_hash = att_value.map(token_hash);
+        let cached = match (cache, &att_hash) {
+            (Some(c), Some(h)) => c.get(h, ctx.now),
+            _ => None,
+        };
         let att = match att_value {
-            Some(token) => attestation::check(p, token, ctx, &mut list, &mut sigs, &mut groups),
+            Some(token) => attestation::check(p, token, ctx, cached, &mut list, &mut sigs, &mut groups),
             None => {
                 list.not_evaluated(&attestation::CHECKS);
                 None
@@ -427,6 +460,13 @@ impl Verifier {
             }
         };
 
+        if let Some(c) = cached
+            && list.items.iter().any(|x| x.check == Check::AttestationSignature && x.status == Status::Pass)
+        {
+            audit.attester = c.name.clone();
+            audit.attester_kid = c.kid.clone();
+            audit.attester_key_thumbprint = Some(c.thumbprint.clone());
+        }
         if let Some(a) = &att {
             audit.client_id = a.sub.as_deref().map(|s| truncate(s).to_string());
             audit.instance_key_thumbprint = a.cnf.as_ref().map(|k| k.thumbprint().to_string());
@@ -464,6 +504,7 @@ impl Verifier {
             .unwrap_or_default();
         let mut out = prepared(list, sigs, groups, att, pop, audit);
         out.dpop = dpop;
+        out.att_hash = att_hash;
         out.mechanism = mechanism;
         out.attester_names = names;
         out.replay_expiry = replay_expiry;
@@ -675,6 +716,32 @@ impl Prepared {
 }
 
 impl Settled {
+    /// Records the attestation in `cache` if its signature verified with a trusted key and
+    /// every request-independent attestation check passed.
+    pub fn cache_into(&self, cache: &mut AttestationCache) {
+        let p = &self.inner;
+        let passed = |c: Check| p.list.items.iter().any(|x| x.check == c && x.status == Status::Pass);
+        let independent = [
+            Check::AttestationCompact,
+            Check::AttestationTyp,
+            Check::AttestationAlg,
+            Check::AttestationSignature,
+            Check::AttestationSub,
+            Check::AttestationCnf,
+            Check::AttestationCnfPublic,
+        ];
+        if !independent.iter().all(|c| passed(*c)) {
+            return;
+        }
+        let (Some(hash), Some(exp), Some(thumbprint)) =
+            (p.att_hash, p.att.as_ref().and_then(|a| a.exp), p.audit.attester_key_thumbprint.clone())
+        else {
+            return;
+        };
+        let attester = CachedAttester { name: p.audit.attester.clone(), kid: p.audit.attester_kid.clone(), thumbprint };
+        cache.insert(hash, exp, attester, p.audit.time);
+    }
+
     /// What to record in the replay store — the PoP's and/or the DPoP proof's `jti`, each
     /// keyed by its signing key — non-empty only if every other check passed.
     pub fn replay_entries(&self) -> Vec<ReplayEntry> {

@@ -1,0 +1,374 @@
+// client-attestation — the JavaScript API over the wasm core.
+//
+// No verification logic lives here: every check, every decision, every error response is made
+// by the Rust core (compiled to wasm). This layer only
+//   * normalises inputs (headers in three forms, Fetch Requests, default `now`),
+//   * runs the signature checks the core asks for through WebCrypto (`crypto.subtle.verify`),
+//     with imported keys cached by thumbprint, falling back to the core's pure-wasm crypto,
+//   * talks to an async replay store, and
+//   * turns results into Fetch `Response`s and lets external signers (non-extractable WebCrypto
+//     keys, KMS, HSM) sign what the core prepared.
+// The runtime entry points (node.js, browser.js, deno.js, workerd.js) load the wasm and call
+// `bind()` before anything here runs.
+
+let wasm = null;
+
+/** @internal Called once by the runtime entry point with the initialised wasm module. */
+export function bind(module) {
+  wasm = module;
+}
+
+function core() {
+  if (wasm === null) throw new Error("client-attestation: the wasm module is not initialised");
+  return wasm;
+}
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+const encoder = new TextEncoder();
+
+// ---- errors ---------------------------------------------------------------------------------
+
+function optionError(e) {
+  const message = e instanceof Error ? e.message : String(e);
+  // Numbers outside their bounds are range errors; everything else about options is a type error.
+  return /outside|at least \d|seconds since the epoch/.test(message) ? new RangeError(message) : new TypeError(message);
+}
+
+function wrap(fn) {
+  try {
+    return fn();
+  } catch (e) {
+    throw optionError(e);
+  }
+}
+
+// ---- request normalisation ------------------------------------------------------------------
+
+/** Header lines as [name, value] pairs from a Fetch Headers, a plain object, or pairs. */
+export function headerPairs(headers) {
+  if (headers == null) return [];
+  if (Array.isArray(headers)) {
+    return headers.map((pair, i) => {
+      if (!Array.isArray(pair) || pair.length !== 2) throw new TypeError(`headers[${i}] must be a [name, value] pair`);
+      return [String(pair[0]), String(pair[1])];
+    });
+  }
+  if (typeof headers.forEach === "function" && typeof headers.get === "function") {
+    // Fetch Headers join repeated lines with ", ": the core sees the comma and reports folding.
+    const out = [];
+    headers.forEach((value, name) => out.push([name, value]));
+    return out;
+  }
+  if (typeof headers === "object") {
+    const out = [];
+    for (const [name, value] of Object.entries(headers)) {
+      if (Array.isArray(value)) for (const v of value) out.push([name, String(v)]);
+      else if (value !== undefined) out.push([name, String(value)]);
+    }
+    return out;
+  }
+  throw new TypeError("headers must be a Headers object, a plain object, or an array of [name, value] pairs");
+}
+
+function optionalString(name, v) {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "string") throw new TypeError(`${name} must be a string`);
+  return v;
+}
+
+function seconds(name, v) {
+  if (v === undefined || v === null) return nowSeconds();
+  if (typeof v !== "number" || !Number.isFinite(v)) throw new TypeError(`${name} must be a number of seconds`);
+  return v;
+}
+
+function coreRequest(input) {
+  if (input == null || typeof input !== "object") throw new TypeError("verify() takes an options object");
+  const { method, url, headers, clientId, now, expectedChallenge, accessToken, accessTokenJkt, explain } = input;
+  if (typeof method !== "string" || method === "") throw new TypeError("method must be a non-empty string");
+  if (typeof url !== "string" && !(url instanceof URL)) throw new TypeError("url must be a string or URL");
+  return {
+    method,
+    url: String(url),
+    headers: headerPairs(headers),
+    now: seconds("now", now),
+    clientId: optionalString("clientId", clientId),
+    expectedChallenge: optionalString("expectedChallenge", expectedChallenge),
+    accessToken: optionalString("accessToken", accessToken),
+    accessTokenJkt: optionalString("accessTokenJkt", accessTokenJkt),
+    explain: explain === true,
+  };
+}
+
+function bearerOrDpopToken(headers) {
+  for (const [name, value] of headers) {
+    if (name.toLowerCase() !== "authorization") continue;
+    const m = /^(?:Bearer|DPoP)[ \t]+(\S+)$/i.exec(value.trim());
+    if (m) return m[1];
+  }
+  return undefined;
+}
+
+// ---- WebCrypto signature backend ------------------------------------------------------------
+
+const subtle = globalThis.crypto?.subtle;
+const KEY_CACHE_LIMIT = 1024;
+const keyCache = new Map(); // `${alg}:${thumbprint}` → Promise<CryptoKey>
+const unsupported = new Set(); // algs this runtime's WebCrypto cannot do
+
+function importParams(alg) {
+  return alg === "ES256" ? { name: "ECDSA", namedCurve: "P-256" } : { name: "Ed25519" };
+}
+
+function verifyParams(alg) {
+  return alg === "ES256" ? { name: "ECDSA", hash: "SHA-256" } : { name: "Ed25519" };
+}
+
+function cryptoKey(check) {
+  const id = `${check.alg}:${check.thumbprint}`;
+  let key = keyCache.get(id);
+  if (key === undefined) {
+    const { kty, crv, x, y } = check.jwk;
+    key = subtle.importKey("jwk", y === undefined ? { kty, crv, x } : { kty, crv, x, y }, importParams(check.alg), false, ["verify"]);
+    key.catch(() => keyCache.delete(id));
+    if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.delete(keyCache.keys().next().value);
+    keyCache.set(id, key);
+  }
+  return key;
+}
+
+async function webCryptoVerify(checks) {
+  return Promise.all(
+    checks.map(async (c) => subtle.verify(verifyParams(c.alg), await cryptoKey(c), c.signature, c.message)),
+  );
+}
+
+function canUseWebCrypto(checks) {
+  return subtle !== undefined && checks.every((c) => !unsupported.has(c.alg));
+}
+
+// ---- the verifier ---------------------------------------------------------------------------
+
+const BACKENDS = ["auto", "webcrypto", "wasm"];
+
+export class Verifier {
+  #core;
+  #replay;
+  #backend;
+
+  /**
+   * @param {object} policy the JSON policy model (audience, role, attesters, algorithms, …) plus
+   *   JS-only options: `replay` ({ checkAndStore(key, expiresAt) → Promise<boolean> }),
+   *   `backend` ("auto" | "webcrypto" | "wasm"), `replayCapacity` (default store size).
+   */
+  constructor(policy) {
+    if (policy == null || typeof policy !== "object" || Array.isArray(policy)) {
+      throw new TypeError("new Verifier(policy): policy must be an object");
+    }
+    const { replay, backend = "auto", replayCapacity, ...model } = policy;
+    if (replay != null && typeof replay.checkAndStore !== "function") {
+      throw new TypeError("policy.replay must be an object with checkAndStore(key, expiresAt)");
+    }
+    if (!BACKENDS.includes(backend)) throw new TypeError(`policy.backend must be one of ${BACKENDS.join(", ")}`);
+    if (replayCapacity !== undefined && !(Number.isInteger(replayCapacity) && replayCapacity > 0 && replayCapacity < 2 ** 32)) {
+      throw new RangeError("policy.replayCapacity must be a positive integer");
+    }
+    if (backend === "webcrypto" && subtle === undefined) throw new TypeError("this runtime has no crypto.subtle");
+    this.#core = wrap(() => new (core().WasmVerifier)(JSON.stringify(model), replayCapacity));
+    this.#replay = replay ?? null;
+    this.#backend = backend;
+  }
+
+  /**
+   * Verifies a request. A rejection is a result (`ok: false`), not an exception; only bad
+   * options throw.
+   */
+  async verify(input) {
+    const request = coreRequest(input);
+    const prepared = wrap(() => this.#core.prepare(request));
+    const checks = prepared.signatureChecks();
+    let settled = null;
+    if (this.#backend !== "wasm" && checks.length > 0 && canUseWebCrypto(checks)) {
+      try {
+        const results = await webCryptoVerify(checks);
+        settled = prepared.settle(Uint8Array.from(results, (ok) => (ok ? 1 : 0)));
+      } catch (e) {
+        if (this.#backend === "webcrypto") throw e;
+        // An algorithm this runtime's WebCrypto lacks (e.g. Ed25519 in older browsers).
+        for (const c of checks) unsupported.add(c.alg);
+      }
+    }
+    settled ??= prepared.settleWithWasm();
+    const entries = settled.replayEntries();
+    const answers = [];
+    for (const e of entries) {
+      if (this.#replay === null) {
+        answers.push(this.#core.checkAndStore(e.key, e.expiresAt, request.now));
+      } else {
+        try {
+          answers.push((await this.#replay.checkAndStore(e.key, e.expiresAt)) === true);
+        } catch {
+          answers.push(undefined); // unreachable store: the core fails closed
+        }
+      }
+    }
+    return settled.complete(answers);
+  }
+
+  /** Synchronous verification with the pure-wasm backend and the default in-memory store. */
+  verifySync(input) {
+    if (this.#replay !== null) throw new TypeError("verifySync() needs the default replay store (policy.replay is async)");
+    const request = coreRequest(input);
+    return wrap(() => this.#core.verifySync(request));
+  }
+
+  /**
+   * Verifies a Fetch API Request. `clientId` defaults to the form body's client_id and
+   * `accessToken` to the Authorization header's Bearer/DPoP token.
+   */
+  async verifyRequest(request, options = {}) {
+    if (request == null || typeof request.headers !== "object" || typeof request.url !== "string") {
+      throw new TypeError("verifyRequest() takes a Fetch API Request");
+    }
+    const headers = headerPairs(request.headers);
+    let clientId = options.clientId;
+    const type = request.headers.get("content-type") ?? "";
+    if (clientId === undefined && type.toLowerCase().startsWith("application/x-www-form-urlencoded") && request.body) {
+      try {
+        clientId = new URLSearchParams(await request.clone().text()).get("client_id") ?? undefined;
+      } catch {
+        clientId = undefined;
+      }
+    }
+    return this.verify({
+      ...options,
+      method: request.method,
+      url: request.url,
+      headers,
+      clientId,
+      accessToken: options.accessToken ?? bearerOrDpopToken(headers),
+    });
+  }
+
+  /** The HTTP error response for a rejected result: status, headers, JSON body. */
+  errorResponse(result) {
+    if (result == null || result.ok !== false || result.response == null) {
+      throw new TypeError("errorResponse() takes a rejected verification result");
+    }
+    const { status, headers, body } = result.response;
+    return new Response(body ?? null, { status, headers });
+  }
+
+  /** The challenge endpoint's response: 200, {"attestation_challenge"}, no-store (+ DPoP-Nonce). */
+  challengeResponse(now) {
+    const { status, headers, body } = wrap(() => this.#core.challengeResponse(seconds("now", now)));
+    return new Response(body, { status, headers });
+  }
+
+  /** A fresh stateless challenge (throws without a challenge secret in the policy). */
+  issueChallenge(now) {
+    const c = wrap(() => this.#core.issueChallenge(seconds("now", now)));
+    if (c === undefined) throw new TypeError("the policy has no challenge.secret");
+    return c;
+  }
+
+  /** A fresh DPoP nonce (throws without dpop.nonce in the policy). */
+  issueDpopNonce(now) {
+    const n = wrap(() => this.#core.issueDpopNonce(seconds("now", now)));
+    if (n === undefined) throw new TypeError("the policy has no dpop.nonce");
+    return n;
+  }
+
+  /** AS (RFC 8414) or RS (RFC 9728) metadata members for this policy. */
+  metadata() {
+    return this.#core.metadata();
+  }
+}
+
+// ---- builders -------------------------------------------------------------------------------
+
+function isSigner(k) {
+  return k != null && typeof k === "object" && typeof k.sign === "function";
+}
+
+async function signExternally(unsigned, signer) {
+  const sig = await signer.sign(encoder.encode(unsigned.signingInput));
+  if (!(sig instanceof Uint8Array) && !(sig instanceof ArrayBuffer)) {
+    throw new TypeError("signer.sign() must resolve to a Uint8Array or ArrayBuffer");
+  }
+  return wrap(() => core().assembleJws(unsigned.alg, unsigned.signingInput, new Uint8Array(sig)));
+}
+
+function external(signer, extra) {
+  if (typeof signer.alg !== "string" || signer.publicJwk == null) {
+    throw new TypeError("an external signer is { alg, publicJwk, sign(bytes) → Promise<Uint8Array> }");
+  }
+  return { ...extra, publicJwk: signer.publicJwk, alg: signer.alg };
+}
+
+function options(name, o) {
+  if (o == null || typeof o !== "object") throw new TypeError(`${name}() takes an options object`);
+  return { ...o, now: seconds("now", o.now) };
+}
+
+/** Generates an instance or attester key: { alg, privateJwk, publicJwk, thumbprint }. */
+export function generateKey(alg = "ES256") {
+  return wrap(() => core().generateKey(alg));
+}
+
+/** Issues a Client Attestation JWT (attester side). With an external signer, returns a Promise. */
+export function createAttestation(o) {
+  const { issuerKey, instanceKey, ...rest } = options("createAttestation", o);
+  const instance = instanceKey?.publicJwk ?? instanceKey; // accepts generateKey() output too
+  if (isSigner(issuerKey)) {
+    const u = wrap(() => core().unsignedAttestation(external(issuerKey, { ...rest, instanceKey: instance })));
+    return signExternally(u, issuerKey);
+  }
+  return wrap(() => core().createAttestation({ ...rest, instanceKey: instance, issuerKey: issuerKey?.privateJwk ?? issuerKey }));
+}
+
+/** Creates a PoP JWT. With an external signer, returns a Promise. */
+export function createPop(o) {
+  const { key, ...rest } = options("createPop", o);
+  if (isSigner(key)) return signExternally(wrap(() => core().unsignedPop(external(key, rest))), key);
+  return wrap(() => core().createPop({ ...rest, key: key?.privateJwk ?? key }));
+}
+
+/** Creates a DPoP proof (RFC 9449). With an external signer, returns a Promise. */
+export function createDpopProof(o) {
+  const { key, url, ...rest } = options("createDpopProof", o);
+  const u = url === undefined ? undefined : String(url);
+  if (isSigner(key)) return signExternally(wrap(() => core().unsignedDpopProof(external(key, { ...rest, url: u }))), key);
+  return wrap(() => core().createDpopProof({ ...rest, url: u, key: key?.privateJwk ?? key }));
+}
+
+/**
+ * An external signer over a WebCrypto private key (for example a non-extractable key kept in
+ * IndexedDB by a browser extension): { alg, publicJwk, sign }.
+ */
+export async function cryptoKeySigner(privateKey, publicKey) {
+  const alg = privateKey.algorithm.name === "ECDSA" ? "ES256" : "EdDSA";
+  const jwk = publicKey && typeof publicKey === "object" && "kty" in publicKey ? publicKey : await subtle.exportKey("jwk", publicKey);
+  const { publicJwk } = wrap(() => core().publicKeyInfo(jwk));
+  return {
+    alg,
+    publicJwk,
+    sign: async (bytes) => new Uint8Array(await subtle.sign(verifyParams(alg), privateKey, bytes)),
+  };
+}
+
+/** The RFC 7638 thumbprint and public JWK of a JWK. */
+export function publicKeyInfo(jwk) {
+  return wrap(() => core().publicKeyInfo(jwk));
+}
+
+/** Decodes a token without verifying it: { kind, header, claims, thumbprint, hints, … }. */
+export function inspect(token) {
+  if (typeof token !== "string") throw new TypeError("inspect() takes a string");
+  return core().inspect(token);
+}
+
+/** The reason table: [{ reason, error, requirement, description }]. */
+export function reasons() {
+  return core().reasons();
+}

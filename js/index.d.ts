@@ -1,0 +1,225 @@
+// Type declarations for client-attestation's JavaScript API (all runtime entry points).
+
+export type Jwk = { kty: string; crv?: string; x?: string; y?: string; kid?: string; alg?: string; [member: string]: unknown };
+export type Alg = "ES256" | "EdDSA" | "Ed25519";
+export type HeaderInput = Headers | Record<string, string | string[] | undefined> | Array<[string, string]>;
+export type NumericDate = number;
+
+/** The JSON policy model shared with the Rust core, CLI and workers (camelCase). */
+export interface PolicyModel {
+  audience: string;
+  role?: "as" | "rs";
+  attesters: Array<{ name?: string; jwks: { keys: Jwk[] }; clientIds?: string[] }>;
+  algorithms?: Alg[];
+  clockTolerance?: number;
+  maxPopAge?: number;
+  maxAttestationAge?: number;
+  requireAttestationIat?: boolean;
+  challenge?: { secret?: string; lifetime?: number; required?: boolean; endpoint?: string };
+  legacy?: boolean;
+  dpop?: { combined?: boolean; nonce?: { secret: string; lifetime?: number; required?: boolean } };
+}
+
+/** Any store with an atomic check-and-record: resolves true when `key` was not seen (and is now recorded). */
+export interface ReplayStore {
+  checkAndStore(key: string, expiresAt: NumericDate): Promise<boolean> | boolean;
+}
+
+export interface VerifierOptions extends PolicyModel {
+  /** Shared replay store (e.g. a Durable Object); default: a bounded in-memory store per isolate. */
+  replay?: ReplayStore;
+  /** Signature backend: WebCrypto where available ("auto"), or pure wasm. */
+  backend?: "auto" | "webcrypto" | "wasm";
+  /** Entries of the default in-memory replay store (default 100 000). */
+  replayCapacity?: number;
+}
+
+export interface VerifyInput {
+  method: string;
+  url: string | URL;
+  headers?: HeaderInput;
+  /** The request's client_id (form body), if any. */
+  clientId?: string;
+  /** Seconds since the epoch; default: now. */
+  now?: NumericDate;
+  /** A challenge this server expects in this request's PoP. */
+  expectedChallenge?: string;
+  /** The presented access token (RS role; DPoP `ath`). */
+  accessToken?: string;
+  /** The thumbprint the access token is bound to (`cnf.jkt`). */
+  accessTokenJkt?: string;
+  /** Evaluate every check even after one failed. */
+  explain?: boolean;
+}
+
+export interface CheckResult {
+  id: string;
+  requirement: string;
+  title: string;
+  status: "pass" | "fail" | "not_applicable" | "not_evaluated" | "pending";
+  reason: string | null;
+  description: string | null;
+}
+
+export interface Audit {
+  decision: "accept" | "reject";
+  error: string | null;
+  reason: string | null;
+  time: NumericDate;
+  role: "as" | "rs";
+  audience: string;
+  clientId: string | null;
+  attester: string | null;
+  attesterKid: string | null;
+  attesterKeyThumbprint: string | null;
+  instanceKeyThumbprint: string | null;
+  mechanism: "attestation_pop_jwt" | "dpop_combined" | null;
+  challenge: string;
+  jti: string | null;
+  dpopKeyThumbprint: string | null;
+  dpopNonce: string;
+  shape: string[];
+}
+
+export interface Decoded {
+  header: Record<string, unknown>;
+  claims: Record<string, unknown>;
+}
+
+export interface KeyInfo {
+  jwk: Jwk;
+  thumbprint: string;
+}
+
+export interface Accepted {
+  ok: true;
+  clientId: string;
+  mechanism: "attestation_pop_jwt" | "dpop_combined";
+  instanceKey: KeyInfo;
+  /** The DPoP proof's key when a DPoP proof was presented (bind DPoP tokens to it). */
+  dpopKey?: KeyInfo;
+  attestation: Decoded;
+  proof: Decoded;
+  audit: Audit;
+  checks: CheckResult[];
+}
+
+export interface ResponseData {
+  status: number;
+  headers: Array<[string, string]>;
+  body: string | null;
+}
+
+export interface Rejected {
+  ok: false;
+  /** Spec error code, e.g. "invalid_client_attestation", "use_attestation_challenge". */
+  error: string;
+  /** Stable reason code, e.g. "pop.aud_mismatch". */
+  reason: string;
+  /** Requirement id, e.g. "R-POP-6". */
+  requirement: string;
+  description: string;
+  status: number;
+  response: ResponseData;
+  audit: Audit;
+  checks: CheckResult[];
+}
+
+export type VerifyResult = Accepted | Rejected;
+
+export declare class Verifier {
+  /** Throws TypeError / RangeError for a bad policy. */
+  constructor(policy: VerifierOptions);
+  verify(input: VerifyInput): Promise<VerifyResult>;
+  /** Pure-wasm, synchronous; only with the default replay store. */
+  verifySync(input: VerifyInput): VerifyResult;
+  verifyRequest(request: Request, options?: Omit<VerifyInput, "method" | "url" | "headers">): Promise<VerifyResult>;
+  errorResponse(result: Rejected): Response;
+  challengeResponse(now?: NumericDate): Response;
+  issueChallenge(now?: NumericDate): string;
+  issueDpopNonce(now?: NumericDate): string;
+  metadata(): Record<string, unknown>;
+}
+
+export interface GeneratedKey {
+  alg: "ES256" | "EdDSA";
+  privateJwk: Jwk;
+  publicJwk: Jwk;
+  thumbprint: string;
+}
+
+/** A key that signs outside this package (WebCrypto non-extractable key, KMS, HSM). */
+export interface ExternalSigner {
+  alg: Alg;
+  publicJwk: Jwk;
+  /** Raw r‖s for ES256 (DER is converted). */
+  sign(bytes: Uint8Array): Promise<Uint8Array | ArrayBuffer>;
+}
+
+export type KeyInput = Jwk | GeneratedKey;
+
+export interface AttestationOptions<K> {
+  issuerKey: K;
+  kid?: string;
+  clientId: string;
+  instanceKey: Jwk | GeneratedKey;
+  expiresIn?: number;
+  exp?: NumericDate;
+  now?: NumericDate;
+  /** Round iat/exp down to a multiple of this many seconds (privacy, -12 WIP). */
+  roundTo?: number;
+  claims?: Record<string, unknown>;
+}
+
+export interface PopOptions<K> {
+  key: K;
+  audience: string;
+  challenge?: string;
+  now?: NumericDate;
+  jti?: string;
+  clientId?: string;
+  /** Add PoP iss (= clientId) and exp for verifiers of older drafts. */
+  legacyClaims?: boolean;
+}
+
+export interface DpopOptions<K> {
+  key: K;
+  method: string;
+  url: string | URL;
+  nonce?: string;
+  accessToken?: string;
+  now?: NumericDate;
+  jti?: string;
+}
+
+export declare function generateKey(alg?: "ES256" | "EdDSA"): GeneratedKey;
+export declare function createAttestation(options: AttestationOptions<KeyInput>): string;
+export declare function createAttestation(options: AttestationOptions<ExternalSigner>): Promise<string>;
+export declare function createPop(options: PopOptions<KeyInput>): string;
+export declare function createPop(options: PopOptions<ExternalSigner>): Promise<string>;
+export declare function createDpopProof(options: DpopOptions<KeyInput>): string;
+export declare function createDpopProof(options: DpopOptions<ExternalSigner>): Promise<string>;
+export declare function cryptoKeySigner(privateKey: CryptoKey, publicKey: CryptoKey | Jwk): Promise<ExternalSigner>;
+export declare function publicKeyInfo(jwk: Jwk): { publicJwk: Jwk; thumbprint: string };
+
+export interface Hint {
+  code: string;
+  drafts: string;
+  message: string;
+}
+
+export interface Inspection {
+  kind: "attestation" | "pop" | "dpop" | "unknown";
+  kindFromTyp: boolean;
+  header: Record<string, unknown> | null;
+  claims: Record<string, unknown> | null;
+  error: string | null;
+  thumbprint: string | null;
+  keyError: string | null;
+  hints: Hint[];
+  parts: Inspection[];
+}
+
+export declare function inspect(token: string): Inspection;
+export declare function reasons(): Array<{ reason: string; error: string; requirement: string; description: string }>;
+export declare function headerPairs(headers: HeaderInput | null | undefined): Array<[string, string]>;

@@ -1,0 +1,545 @@
+//! wasm-bindgen bindings (feature `wasm`): a thin layer over the core for the JS package.
+//!
+//! No verification logic lives here or in `js/`: this module converts between JS values and
+//! the core's types, and holds the per-isolate default replay store. The JS layer adds the
+//! WebCrypto signature backend, header normalisation, Fetch `Request`/`Response` adapters and
+//! external signers.
+
+use crate::builder::{
+    self, AttestationSpec, DpopSpec, LegacyPopClaims, PopSpec, SigningKey, Unsigned, unsigned_attestation,
+    unsigned_dpop_proof, unsigned_pop,
+};
+use crate::jose::alg::{AlgLookup, Algorithm};
+use crate::jose::jwk::PublicKey;
+use crate::report::{response_json, verdict_json};
+use crate::{AttestationCache, HttpRequest, MemoryReplayStore, ReplayOutcome, ReplayStore, RequestContext, RustCrypto};
+use alloc::format;
+use alloc::rc::Rc;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::cell::RefCell;
+use serde::Deserialize;
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use wasm_bindgen::prelude::*;
+
+fn to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue, JsError> {
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| JsError::new(&e.to_string()))
+}
+
+fn from_js<T: for<'de> Deserialize<'de>>(v: JsValue, what: &str) -> Result<T, JsError> {
+    serde_wasm_bindgen::from_value(v).map_err(|e| JsError::new(&format!("invalid {what}: {e}")))
+}
+
+/// NumericDate seconds from a JS number.
+fn seconds(now: f64, what: &str) -> Result<i64, JsError> {
+    if now.is_finite() && (0.0..=253_402_300_799.0).contains(&now) {
+        Ok(now as i64)
+    } else {
+        Err(JsError::new(&format!("invalid {what}: expected seconds since the epoch, got {now}")))
+    }
+}
+
+fn random16() -> Result<[u8; 16], JsError> {
+    builder::random_bytes16().map_err(|e| JsError::new(&e.to_string()))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct JsRequest {
+    method: String,
+    url: String,
+    #[serde(default)]
+    headers: Vec<(String, String)>,
+    now: f64,
+    #[serde(default)]
+    client_id: Option<String>,
+    #[serde(default)]
+    expected_challenge: Option<String>,
+    #[serde(default)]
+    access_token: Option<String>,
+    #[serde(default)]
+    access_token_jkt: Option<String>,
+    #[serde(default)]
+    explain: bool,
+}
+
+impl JsRequest {
+    fn split(self) -> Result<(HttpRequest, RequestContext), JsError> {
+        let now = seconds(self.now, "now")?;
+        let req = HttpRequest { method: self.method, url: self.url, headers: self.headers };
+        let ctx = RequestContext {
+            now,
+            client_id: self.client_id,
+            expected_challenge: self.expected_challenge,
+            access_token: self.access_token,
+            access_token_jkt: self.access_token_jkt,
+            explain: self.explain,
+        };
+        Ok((req, ctx))
+    }
+}
+
+/// A verifier for one policy, with a bounded per-isolate replay store.
+#[wasm_bindgen(js_name = WasmVerifier)]
+pub struct WasmVerifier {
+    inner: Rc<crate::Verifier>,
+    store: Rc<RefCell<MemoryReplayStore>>,
+    cache: Rc<RefCell<AttestationCache>>,
+}
+
+#[wasm_bindgen(js_class = WasmVerifier)]
+impl WasmVerifier {
+    /// Builds a verifier from the JSON policy (throws with a clear message on a bad policy).
+    #[wasm_bindgen(constructor)]
+    pub fn new(policy_json: &str, replay_capacity: Option<u32>) -> Result<WasmVerifier, JsError> {
+        let inner = crate::Verifier::from_json(policy_json).map_err(|e| JsError::new(&e.to_string()))?;
+        let cap = replay_capacity.map_or(100_000, |c| c as usize);
+        Ok(WasmVerifier {
+            inner: Rc::new(inner),
+            store: Rc::new(RefCell::new(MemoryReplayStore::new(cap))),
+            cache: Rc::new(RefCell::new(AttestationCache::default())),
+        })
+    }
+
+    /// Phase 1 (see the core's two-phase verification).
+    pub fn prepare(&self, request: JsValue) -> Result<WasmPrepared, JsError> {
+        let (req, ctx) = from_js::<JsRequest>(request, "request")?.split()?;
+        let prepared = self.inner.prepare_cached(&req, &ctx, Some(&self.cache.borrow()));
+        Ok(WasmPrepared {
+            inner: Some(prepared),
+            verifier: self.inner.clone(),
+            cache: self.cache.clone(),
+            now: ctx.now,
+        })
+    }
+
+    /// All three phases synchronously: RustCrypto signatures, the per-isolate replay store.
+    #[wasm_bindgen(js_name = verifySync)]
+    pub fn verify_sync(&self, request: JsValue) -> Result<JsValue, JsError> {
+        let (req, ctx) = from_js::<JsRequest>(request, "request")?.split()?;
+        let verdict = self.inner.verify_cached(&req, &ctx, &mut *self.store.borrow_mut(), &mut self.cache.borrow_mut());
+        let response = self.inner.respond(&verdict, ctx.now, &random16()?);
+        to_js(&verdict_json(&verdict, response.as_ref()))
+    }
+
+    /// The default replay store: `true` fresh (now recorded), `false` replayed, `undefined`
+    /// when full (the verifier then fails closed).
+    #[wasm_bindgen(js_name = checkAndStore)]
+    pub fn check_and_store(&self, key: &str, expires_at: f64, now: f64) -> Result<Option<bool>, JsError> {
+        let (exp, now) = (seconds(expires_at, "expiresAt")?, seconds(now, "now")?);
+        Ok(match self.store.borrow_mut().check_and_store(key, exp, now) {
+            ReplayOutcome::Fresh => Some(true),
+            ReplayOutcome::Replayed => Some(false),
+            ReplayOutcome::Unavailable => None,
+        })
+    }
+
+    /// A fresh attestation challenge (`undefined` without a challenge secret).
+    #[wasm_bindgen(js_name = issueChallenge)]
+    pub fn issue_challenge(&self, now: f64) -> Result<Option<String>, JsError> {
+        Ok(self.inner.issue_challenge(seconds(now, "now")?, &random16()?))
+    }
+
+    /// A fresh DPoP nonce (`undefined` without DPoP nonces).
+    #[wasm_bindgen(js_name = issueDpopNonce)]
+    pub fn issue_dpop_nonce(&self, now: f64) -> Result<Option<String>, JsError> {
+        Ok(self.inner.issue_dpop_nonce(seconds(now, "now")?, &random16()?))
+    }
+
+    /// The challenge endpoint's response `{ status, headers, body }`, with a fresh challenge
+    /// and (when DPoP nonces are on) a fresh `DPoP-Nonce`.
+    #[wasm_bindgen(js_name = challengeResponse)]
+    pub fn challenge_response(&self, now: f64) -> Result<JsValue, JsError> {
+        let now = seconds(now, "now")?;
+        let challenge = self
+            .inner
+            .issue_challenge(now, &random16()?)
+            .ok_or_else(|| JsError::new("the policy has no challenge secret: no challenges to hand out"))?;
+        let nonce = self.inner.issue_dpop_nonce(now, &random16()?);
+        to_js(&response_json(&self.inner.challenge_response(&challenge, nonce.as_deref())))
+    }
+
+    /// AS/RS metadata members for this policy.
+    pub fn metadata(&self) -> Result<JsValue, JsError> {
+        to_js(&self.inner.metadata())
+    }
+
+    /// `"as"` or `"rs"`.
+    pub fn role(&self) -> String {
+        self.inner.policy().role.as_str().to_string()
+    }
+}
+
+/// A verification waiting for signature results.
+#[wasm_bindgen(js_name = WasmPrepared)]
+pub struct WasmPrepared {
+    inner: Option<crate::Prepared>,
+    verifier: Rc<crate::Verifier>,
+    cache: Rc<RefCell<AttestationCache>>,
+    now: i64,
+}
+
+fn consumed() -> JsError {
+    JsError::new("this verification step was already used")
+}
+
+#[wasm_bindgen(js_class = WasmPrepared)]
+impl WasmPrepared {
+    /// `[{ artefact, alg, jwk, thumbprint, message: Uint8Array, signature: Uint8Array }]`.
+    #[wasm_bindgen(js_name = signatureChecks)]
+    pub fn signature_checks(&self) -> Result<js_sys::Array, JsError> {
+        let p = self.inner.as_ref().ok_or_else(consumed)?;
+        let out = js_sys::Array::new();
+        for c in p.signature_checks() {
+            let artefact = match c.artefact {
+                crate::Signed::Attestation => "attestation",
+                crate::Signed::Pop => "pop",
+                crate::Signed::Dpop => "dpop",
+            };
+            let o = js_sys::Object::new();
+            let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&o, &JsValue::from_str(k), v);
+            set("artefact", &JsValue::from_str(artefact)).map_err(|_| consumed())?;
+            set("alg", &JsValue::from_str(c.alg.name())).map_err(|_| consumed())?;
+            set("jwk", &to_js(&c.key.to_jwk())?).map_err(|_| consumed())?;
+            set("thumbprint", &JsValue::from_str(c.key.thumbprint())).map_err(|_| consumed())?;
+            set("message", &js_sys::Uint8Array::from(c.message.as_slice())).map_err(|_| consumed())?;
+            set("signature", &js_sys::Uint8Array::from(c.signature.as_slice())).map_err(|_| consumed())?;
+            out.push(&o);
+        }
+        Ok(out)
+    }
+
+    /// Phase 2 with external results (`results[i] != 0` answers check `i`).
+    pub fn settle(&mut self, results: &[u8]) -> Result<WasmSettled, JsError> {
+        let p = self.inner.take().ok_or_else(consumed)?;
+        let answers: Vec<bool> = results.iter().map(|r| *r != 0).collect();
+        Ok(self.settled(p.settle(&answers)))
+    }
+
+    /// Phase 2 with the pure-wasm RustCrypto backend.
+    #[wasm_bindgen(js_name = settleWithWasm)]
+    pub fn settle_with_wasm(&mut self) -> Result<WasmSettled, JsError> {
+        let p = self.inner.take().ok_or_else(consumed)?;
+        Ok(self.settled(p.settle_with(&RustCrypto)))
+    }
+}
+
+impl WasmPrepared {
+    fn settled(&self, s: crate::Settled) -> WasmSettled {
+        s.cache_into(&mut self.cache.borrow_mut());
+        WasmSettled { inner: Some(s), verifier: self.verifier.clone(), now: self.now }
+    }
+}
+
+/// A verification waiting for the replay store.
+#[wasm_bindgen(js_name = WasmSettled)]
+pub struct WasmSettled {
+    inner: Option<crate::Settled>,
+    verifier: Rc<crate::Verifier>,
+    now: i64,
+}
+
+#[wasm_bindgen(js_class = WasmSettled)]
+impl WasmSettled {
+    /// `[{ key, expiresAt }]` to check and record, in order (empty when already rejected).
+    #[wasm_bindgen(js_name = replayEntries)]
+    pub fn replay_entries(&self) -> Result<JsValue, JsError> {
+        let s = self.inner.as_ref().ok_or_else(consumed)?;
+        let entries: Vec<Value> =
+            s.replay_entries().iter().map(|e| json!({ "key": e.key, "expiresAt": e.expires_at })).collect();
+        to_js(&entries)
+    }
+
+    /// Phase 3: one answer per entry — `true` fresh, `false` replayed, anything else
+    /// (`undefined`, an error) unavailable. Returns the result object.
+    pub fn complete(&mut self, answers: js_sys::Array) -> Result<JsValue, JsError> {
+        let s = self.inner.take().ok_or_else(consumed)?;
+        let answers: Vec<ReplayOutcome> = answers
+            .iter()
+            .map(|a| match a.as_bool() {
+                Some(true) => ReplayOutcome::Fresh,
+                Some(false) => ReplayOutcome::Replayed,
+                None => ReplayOutcome::Unavailable,
+            })
+            .collect();
+        let verdict = s.complete(&answers);
+        let response = self.verifier.respond(&verdict, self.now, &random16()?);
+        to_js(&verdict_json(&verdict, response.as_ref()))
+    }
+}
+
+// ---- builders ---------------------------------------------------------------------------------
+
+fn alg_of(name: &str) -> Result<Algorithm, JsError> {
+    match Algorithm::lookup(name) {
+        AlgLookup::Supported(a) => Ok(a),
+        _ => Err(JsError::new(&format!("unsupported alg {name}: use ES256 or EdDSA"))),
+    }
+}
+
+fn private_key(jwk: &Value, what: &str) -> Result<SigningKey, JsError> {
+    match jwk {
+        Value::Object(m) => SigningKey::from_jwk(m).map_err(|e| JsError::new(&format!("invalid {what}: {e}"))),
+        _ => Err(JsError::new(&format!("invalid {what}: expected a private JWK object"))),
+    }
+}
+
+fn public_key(jwk: &Value, what: &str) -> Result<PublicKey, JsError> {
+    let mut jwk = jwk.clone();
+    if let Value::Object(m) = &mut jwk {
+        for member in crate::jose::jwk::PRIVATE_MEMBERS {
+            m.remove(member);
+        }
+    }
+    PublicKey::from_value(&jwk).map_err(|e| JsError::new(&format!("invalid {what}: {e}")))
+}
+
+fn jti_or_random(jti: Option<String>) -> Result<String, JsError> {
+    match jti {
+        Some(j) => Ok(j),
+        None => builder::random_jti().map_err(|e| JsError::new(&e.to_string())),
+    }
+}
+
+/// Generates a key: `{ alg, privateJwk, publicJwk, thumbprint }`.
+#[wasm_bindgen(js_name = generateKey)]
+pub fn generate_key(alg: &str) -> Result<JsValue, JsError> {
+    let key = SigningKey::generate(alg_of(alg)?).map_err(|e| JsError::new(&e.to_string()))?;
+    let private: Value =
+        serde_json::from_str(key.to_private_jwk().as_str()).map_err(|e| JsError::new(&e.to_string()))?;
+    to_js(&json!({
+        "alg": key.alg().name(),
+        "privateJwk": private,
+        "publicJwk": key.to_public_jwk(),
+        "thumbprint": key.public_key().thumbprint(),
+    }))
+}
+
+/// The public JWK and thumbprint of a (private or public) JWK: `{ publicJwk, thumbprint }`.
+#[wasm_bindgen(js_name = publicKeyInfo)]
+pub fn public_key_info(jwk: JsValue) -> Result<JsValue, JsError> {
+    let k = public_key(&from_js::<Value>(jwk, "key")?, "key")?;
+    to_js(&json!({ "publicJwk": k.to_jwk(), "thumbprint": k.thumbprint() }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct AttestationOptions {
+    #[serde(default)]
+    issuer_key: Option<Value>,
+    #[serde(default)]
+    kid: Option<String>,
+    client_id: String,
+    instance_key: Value,
+    now: f64,
+    #[serde(default)]
+    expires_in: Option<f64>,
+    #[serde(default)]
+    exp: Option<f64>,
+    #[serde(default)]
+    round_to: Option<f64>,
+    #[serde(default)]
+    claims: Option<Map<String, Value>>,
+    // External signer: the attester's public JWK and alg instead of issuerKey.
+    #[serde(default)]
+    public_jwk: Option<Value>,
+    #[serde(default)]
+    alg: Option<String>,
+}
+
+impl AttestationOptions {
+    fn spec(&self) -> Result<AttestationSpec, JsError> {
+        let iat = seconds(self.now, "now")?;
+        let exp = match (self.exp, self.expires_in) {
+            (Some(e), _) => seconds(e, "exp")?,
+            (None, Some(d)) => iat.saturating_add(seconds(d, "expiresIn")?),
+            (None, None) => iat.saturating_add(86_400),
+        };
+        Ok(AttestationSpec {
+            client_id: self.client_id.clone(),
+            instance_key: public_key(&self.instance_key, "instanceKey")?,
+            iat,
+            exp,
+            round_to: self.round_to.map(|r| seconds(r, "roundTo")).transpose()?,
+            extra: self.claims.clone().unwrap_or_default(),
+        })
+    }
+}
+
+/// Issues a Client Attestation JWT (attester side).
+#[wasm_bindgen(js_name = createAttestation)]
+pub fn create_attestation(options: JsValue) -> Result<String, JsError> {
+    let o: AttestationOptions = from_js(options, "createAttestation options")?;
+    let mut key = private_key(o.issuer_key.as_ref().unwrap_or(&Value::Null), "issuerKey")?;
+    if let Some(kid) = &o.kid {
+        key = key.with_kid(kid.clone());
+    }
+    Ok(builder::create_attestation(&key, &o.spec()?))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct PopOptions {
+    #[serde(default)]
+    key: Option<Value>,
+    audience: String,
+    #[serde(default)]
+    challenge: Option<String>,
+    now: f64,
+    #[serde(default)]
+    jti: Option<String>,
+    #[serde(default)]
+    client_id: Option<String>,
+    #[serde(default)]
+    legacy_claims: bool,
+    #[serde(default)]
+    public_jwk: Option<Value>,
+    #[serde(default)]
+    alg: Option<String>,
+}
+
+impl PopOptions {
+    fn spec(&self) -> Result<PopSpec, JsError> {
+        let mut spec = PopSpec::new(self.audience.clone(), jti_or_random(self.jti.clone())?, seconds(self.now, "now")?);
+        if let Some(c) = &self.challenge {
+            spec = spec.with_challenge(c.clone());
+        }
+        if self.legacy_claims {
+            let client_id =
+                self.client_id.clone().ok_or_else(|| JsError::new("legacyClaims needs clientId (the PoP iss)"))?;
+            spec = spec.with_legacy_claims(&LegacyPopClaims::new(client_id));
+        }
+        Ok(spec)
+    }
+}
+
+/// Creates a PoP JWT signed with the instance key.
+#[wasm_bindgen(js_name = createPop)]
+pub fn create_pop(options: JsValue) -> Result<String, JsError> {
+    let o: PopOptions = from_js(options, "createPop options")?;
+    let key = private_key(o.key.as_ref().unwrap_or(&Value::Null), "key")?;
+    Ok(builder::create_pop(&key, &o.spec()?))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct DpopOptions {
+    #[serde(default)]
+    key: Option<Value>,
+    method: String,
+    url: String,
+    #[serde(default)]
+    nonce: Option<String>,
+    #[serde(default)]
+    access_token: Option<String>,
+    now: f64,
+    #[serde(default)]
+    jti: Option<String>,
+    #[serde(default)]
+    public_jwk: Option<Value>,
+    #[serde(default)]
+    alg: Option<String>,
+}
+
+impl DpopOptions {
+    fn spec(&self) -> Result<DpopSpec, JsError> {
+        let mut spec = DpopSpec::new(
+            self.method.clone(),
+            self.url.clone(),
+            jti_or_random(self.jti.clone())?,
+            seconds(self.now, "now")?,
+        );
+        spec.nonce = self.nonce.clone();
+        spec.access_token = self.access_token.clone();
+        Ok(spec)
+    }
+}
+
+/// Creates a DPoP proof (RFC 9449) signed with `key`.
+#[wasm_bindgen(js_name = createDpopProof)]
+pub fn create_dpop_proof(options: JsValue) -> Result<String, JsError> {
+    let o: DpopOptions = from_js(options, "createDpopProof options")?;
+    let key = private_key(o.key.as_ref().unwrap_or(&Value::Null), "key")?;
+    Ok(builder::create_dpop_proof(&key, &o.spec()?))
+}
+
+fn external(public_jwk: &Option<Value>, alg: &Option<String>) -> Result<(PublicKey, Algorithm), JsError> {
+    let jwk = public_jwk.as_ref().ok_or_else(|| JsError::new("an external signer needs publicJwk"))?;
+    let key = public_key(jwk, "publicJwk")?;
+    let alg = alg_of(alg.as_deref().unwrap_or(match key.kind() {
+        crate::jose::jwk::KeyKind::P256 => "ES256",
+        crate::jose::jwk::KeyKind::Ed25519 => "EdDSA",
+    }))?;
+    if !alg.fits(key.kind()) {
+        return Err(JsError::new(&format!("alg {} does not fit the signer's key", alg.name())));
+    }
+    Ok((key, alg))
+}
+
+fn unsigned_js(u: &Unsigned) -> Result<JsValue, JsError> {
+    to_js(&json!({ "alg": u.alg.name(), "signingInput": u.signing_input }))
+}
+
+/// For external signers: `{ alg, signingInput }` of an attestation (options carry
+/// `publicJwk`, `alg` and `kid` instead of `issuerKey`).
+#[wasm_bindgen(js_name = unsignedAttestation)]
+pub fn unsigned_attestation_js(options: JsValue) -> Result<JsValue, JsError> {
+    let o: AttestationOptions = from_js(options, "createAttestation options")?;
+    let (mut key, alg) = external(&o.public_jwk, &o.alg)?;
+    if o.kid.is_some() {
+        key.kid = o.kid.clone();
+    }
+    unsigned_js(&unsigned_attestation(alg, &key, &o.spec()?))
+}
+
+/// For external signers: `{ alg, signingInput }` of a PoP.
+#[wasm_bindgen(js_name = unsignedPop)]
+pub fn unsigned_pop_js(options: JsValue) -> Result<JsValue, JsError> {
+    let o: PopOptions = from_js(options, "createPop options")?;
+    let (_, alg) = external(&o.public_jwk, &o.alg)?;
+    unsigned_js(&unsigned_pop(alg, &o.spec()?))
+}
+
+/// For external signers: `{ alg, signingInput }` of a DPoP proof.
+#[wasm_bindgen(js_name = unsignedDpopProof)]
+pub fn unsigned_dpop_proof_js(options: JsValue) -> Result<JsValue, JsError> {
+    let o: DpopOptions = from_js(options, "createDpopProof options")?;
+    let (key, alg) = external(&o.public_jwk, &o.alg)?;
+    unsigned_js(&unsigned_dpop_proof(alg, &key, &o.spec()?))
+}
+
+/// Assembles a compact JWS from `signingInput` and an external signature (raw `r‖s` for
+/// ES256; a DER ECDSA signature is converted).
+#[wasm_bindgen(js_name = assembleJws)]
+pub fn assemble_jws(alg: &str, signing_input: &str, signature: &[u8]) -> Result<String, JsError> {
+    let alg = alg_of(alg)?;
+    let raw: Vec<u8> = match (alg, signature.len()) {
+        (Algorithm::Es256, 64) => signature.to_vec(),
+        (Algorithm::Es256, _) => builder::der_to_raw_es256(signature)
+            .map(|r| r.to_vec())
+            .ok_or_else(|| JsError::new("an ES256 signature must be 64 raw bytes (r‖s) or DER"))?,
+        (_, 64) => signature.to_vec(),
+        _ => return Err(JsError::new("an Ed25519 signature must be 64 bytes")),
+    };
+    let u = Unsigned { alg, signing_input: signing_input.to_string() };
+    u.assemble(&raw).map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// Decodes a token without verifying it.
+#[wasm_bindgen]
+pub fn inspect(token: &str) -> Result<JsValue, JsError> {
+    to_js(&crate::inspect(token))
+}
+
+/// The reason table: `[{ reason, error, requirement, description }]`.
+#[wasm_bindgen]
+pub fn reasons() -> Result<JsValue, JsError> {
+    let rows: Vec<Value> = crate::Reason::ALL
+        .iter()
+        .map(|r| {
+            json!({ "reason": r.code(), "error": r.error().as_str(), "requirement": r.requirement(), "description": r.description() })
+        })
+        .collect();
+    to_js(&rows)
+}
