@@ -10,7 +10,8 @@ SECONDS ?= 60
 FUZZ_TARGET := verify_request
 FUZZ_LOG_DIR := test-output
 
-.PHONY: setup check nostd unit test fuzz fuzz-smoke bench demo clean
+.PHONY: setup check nostd unit test fuzz fuzz-smoke bench demo clean \
+        wasm-tools pkg size wasm-test wasm-test-node wasm-test-browser
 
 ## setup: install targets/components/tools needed by `make test` (idempotent).
 setup:
@@ -67,7 +68,87 @@ demo: setup
 	@echo "   (decoded header and claims of tests/fixtures/draft/client-attestation.jwt)"
 	./target/release/client-attestation inspect "$$(cat tests/fixtures/draft/client-attestation.jwt)"
 
-## clean: remove build output (root crate, fuzz crate) and test logs.
+## clean: remove build output (root crate, fuzz crate, pkg/) and test logs.
 clean:
 	$(CARGO) clean
-	rm -rf fuzz/target fuzz/artifacts fuzz/coverage $(FUZZ_LOG_DIR)
+	rm -rf fuzz/target fuzz/artifacts fuzz/coverage $(FUZZ_LOG_DIR) $(PKG_DIR)
+
+# ---------------------------------------------------------------------------
+# WebAssembly package (issue 5): cargo (cdylib, wasm32) -> wasm-bindgen -> wasm-opt
+# ---------------------------------------------------------------------------
+WASM_TARGET := wasm32-unknown-unknown
+WASM_CRATE := client_attestation
+WASM_CARGO_OUT := target/$(WASM_TARGET)/release/$(WASM_CRATE).wasm
+# Copy of wasm-bindgen's output before wasm-opt, only for the size table.
+WASM_BINDGEN_COPY := target/$(WASM_TARGET)/release/$(WASM_CRATE).bindgen.wasm
+PKG_DIR := pkg
+PKG_WASM := $(PKG_DIR)/$(WASM_CRATE)_bg.wasm
+# wasm-bindgen-cli is installed by scripts/setup at exactly Cargo.lock's version.
+WASM_BINDGEN ?= wasm-bindgen
+# npm binaryen 132 (package-lock.json). Never Debian's binaryen 108: its output
+# fails to load (externref table rewritten to anyref).
+WASM_OPT := node_modules/.bin/wasm-opt
+
+# Size knobs for the wasm build only, as env overrides of [profile.release], so
+# Cargo.toml's release profile (opt-level 3, used natively by `make bench`) is
+# untouched. lto/codegen-units repeat Cargo.toml so the wasm build does not
+# depend on it. The wasm output lives under target/wasm32-unknown-unknown/, so
+# it never invalidates the native release build.
+WASM_OPT_LEVEL ?= z
+WASM_PROFILE_ENV := CARGO_PROFILE_RELEASE_OPT_LEVEL=$(WASM_OPT_LEVEL) \
+                    CARGO_PROFILE_RELEASE_PANIC=abort \
+                    CARGO_PROFILE_RELEASE_LTO=true \
+                    CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1
+# WASM_ZMIX=1: "zmix" (shared/notes/perf-anchors.md §7-8), the crypto crates at
+# opt-level 3 and the rest at $(WASM_OPT_LEVEL): ~90-98 % of the all-opt-3 pure-wasm
+# signature speed for ~+4.4 KB gzip. Off by default: with it the module is over
+# the 160 KB gzip budget of issue 5, and the WebCrypto backend does the signatures
+# where the runtime has it (pure wasm is the fallback / sync path).
+WASM_ZMIX ?= 0
+WASM_ZMIX_CRATES := p256 primeorder primefield elliptic-curve ecdsa crypto-bigint sha2 curve25519-dalek ed25519-dalek wnaf
+WASM_FAST_OPT_LEVEL ?= 3
+WASM_FAST_CRATES ?= $(if $(filter 1,$(WASM_ZMIX)),$(WASM_ZMIX_CRATES))
+WASM_CARGO_CONFIG := $(foreach c,$(WASM_FAST_CRATES),--config 'profile.release.package.$(c).opt-level=$(WASM_FAST_OPT_LEVEL)')
+# Exactly the wasm features rustc 1.95 emits for wasm32-unknown-unknown (its
+# target_features section lists these; binaryen 132 also reads that section, so
+# today the output is byte-identical without the flags). Spelled out so wasm-opt
+# never validates against, or emits, anything else: all of these load in node 20,
+# Chromium, workerd, Deno, Bun, Safari 15+ and Firefox.
+WASM_OPT_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+                     --enable-mutable-globals --enable-reference-types --enable-multivalue
+WASM_OPT_FLAGS ?= -Oz
+
+# wasm-bindgen-test: the runner is wasm-bindgen-test-runner (same install as wasm-bindgen).
+WASM_TEST_ENV := CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+WASM_TEST := $(CARGO) test --target $(WASM_TARGET) --features wasm --test wasm
+
+## wasm-tools: wasm-bindgen-cli (Cargo.lock's version) and node_modules, no browser.
+wasm-tools:
+	@SKIP_BROWSER=1 ./scripts/setup
+
+## pkg: build the WebAssembly package into pkg/ (wasm-bindgen --target web, wasm-opt -Oz).
+pkg: wasm-tools
+	$(WASM_PROFILE_ENV) $(CARGO) rustc --lib --release --crate-type cdylib --target $(WASM_TARGET) --features wasm $(WASM_CARGO_CONFIG)
+	rm -rf $(PKG_DIR)/snippets $(PKG_DIR)/$(WASM_CRATE).js $(PKG_DIR)/$(WASM_CRATE).d.ts $(PKG_DIR)/$(WASM_CRATE)_bg.wasm $(PKG_DIR)/$(WASM_CRATE)_bg.wasm.d.ts
+	$(WASM_BINDGEN) --target web --out-dir $(PKG_DIR) --out-name $(WASM_CRATE) $(WASM_CARGO_OUT)
+	@mv $(PKG_WASM) $(WASM_BINDGEN_COPY)
+	$(WASM_OPT) $(WASM_OPT_FLAGS) $(WASM_OPT_FEATURES) $(WASM_BINDGEN_COPY) -o $(PKG_WASM)
+	@./scripts/wasm-size $(WASM_CARGO_OUT) $(WASM_BINDGEN_COPY) $(PKG_WASM) $(PKG_DIR)/$(WASM_CRATE).js
+
+## size: print raw / gzip -9 / brotli sizes of the built package (run `make pkg` first).
+size:
+	@./scripts/wasm-size $(PKG_WASM) $(PKG_DIR)/$(WASM_CRATE).js
+
+## wasm-test: wasm-bindgen-test suite tests/wasm.rs under node, then headless Chromium.
+wasm-test: wasm-test-node wasm-test-browser
+
+## wasm-test-node: the suite under node (wasm-bindgen-test-runner's default).
+wasm-test-node: wasm-tools
+	@mkdir -p $(FUZZ_LOG_DIR)
+	$(WASM_TEST_ENV) $(WASM_TEST) 2>&1 | tee $(FUZZ_LOG_DIR)/wasm-node.log
+
+## wasm-test-browser: the same suite in headless Chromium (apt chromium + chromedriver).
+wasm-test-browser: setup
+	@mkdir -p $(FUZZ_LOG_DIR)
+	WASM_BINDGEN_USE_BROWSER=1 WASM_BINDGEN_TEST_WEBDRIVER_JSON=$(CURDIR)/scripts/webdriver.json \
+	  $(WASM_TEST_ENV) $(WASM_TEST) 2>&1 | tee $(FUZZ_LOG_DIR)/wasm-browser.log
