@@ -368,6 +368,25 @@ export function inspect(token) {
   return core().inspect(token);
 }
 
+/**
+ * Parses a pasted raw HTTP/1.1 request or curl command line:
+ * { method, url, headers, body, clientId, accessToken, format }. Throws TypeError with a clear
+ * message for anything else.
+ */
+export function parseHttpMessage(text) {
+  if (typeof text !== "string") throw new TypeError("parseHttpMessage() takes a string");
+  try {
+    return core().parseHttpMessage(text);
+  } catch (e) {
+    throw new TypeError(e instanceof Error ? e.message : String(e));
+  }
+}
+
+/** The check table: [{ id, requirement, title }] in spec order. */
+export function checks() {
+  return core().checks();
+}
+
 /** The reason table: [{ reason, error, requirement, description }]. */
 export function reasons() {
   return core().reasons();

@@ -223,3 +223,18 @@ export interface Inspection {
 export declare function inspect(token: string): Inspection;
 export declare function reasons(): Array<{ reason: string; error: string; requirement: string; description: string }>;
 export declare function headerPairs(headers: HeaderInput | null | undefined): Array<[string, string]>;
+
+export interface HttpMessage {
+  method: string;
+  url: string;
+  headers: Array<[string, string]>;
+  body: string | null;
+  clientId: string | null;
+  accessToken: string | null;
+  format: "http" | "curl";
+}
+
+/** Parses a pasted raw HTTP/1.1 request or curl command line (throws TypeError otherwise). */
+export declare function parseHttpMessage(text: string): HttpMessage;
+/** The check table in spec order. */
+export declare function checks(): Array<{ id: string; requirement: string; title: string }>;

@@ -70,6 +70,7 @@
 //! | policy model | [`policy`] |
 //! | JOSE primitives | [`jose`] |
 //! | decoding for people | [`mod@inspect`] |
+//! | pasted HTTP requests and curl commands | [`httpmsg`] |
 //! | building attestations and PoPs | [`builder`] |
 
 #![no_std]
@@ -90,6 +91,7 @@ pub mod checks;
 pub mod dpop;
 pub mod error;
 pub mod http;
+pub mod httpmsg;
 pub mod inspect;
 pub mod jose;
 pub mod policy;
