@@ -84,7 +84,8 @@ function seconds(name, v) {
 
 function coreRequest(input) {
   if (input == null || typeof input !== "object") throw new TypeError("verify() takes an options object");
-  const { method, url, headers, clientId, now, expectedChallenge, accessToken, accessTokenJkt, explain } = input;
+  const { method, url, headers, clientId, now, expectedChallenge, expectedDpopNonce, accessToken, accessTokenJkt, explain } =
+    input;
   if (typeof method !== "string" || method === "") throw new TypeError("method must be a non-empty string");
   if (typeof url !== "string" && !(url instanceof URL)) throw new TypeError("url must be a string or URL");
   return {
@@ -94,6 +95,7 @@ function coreRequest(input) {
     now: seconds("now", now),
     clientId: optionalString("clientId", clientId),
     expectedChallenge: optionalString("expectedChallenge", expectedChallenge),
+    expectedDpopNonce: optionalString("expectedDpopNonce", expectedDpopNonce),
     accessToken: optionalString("accessToken", accessToken),
     accessTokenJkt: optionalString("accessTokenJkt", accessTokenJkt),
     explain: explain === true,
@@ -185,7 +187,7 @@ export class Verifier {
    */
   async verify(input) {
     const request = coreRequest(input);
-    const prepared = wrap(() => this.#core.prepare(request));
+    const prepared = wrap(() => this.#core.prepare(JSON.stringify(request)));
     const checks = prepared.signatureChecks();
     let settled = null;
     if (this.#backend !== "wasm" && checks.length > 0 && canUseWebCrypto(checks)) {
@@ -219,7 +221,7 @@ export class Verifier {
   verifySync(input) {
     if (this.#replay !== null) throw new TypeError("verifySync() needs the default replay store (policy.replay is async)");
     const request = coreRequest(input);
-    return wrap(() => this.#core.verifySync(request));
+    return wrap(() => this.#core.verifySync(JSON.stringify(request)));
   }
 
   /**
@@ -321,25 +323,29 @@ export function createAttestation(o) {
   const { issuerKey, instanceKey, ...rest } = options("createAttestation", o);
   const instance = instanceKey?.publicJwk ?? instanceKey; // accepts generateKey() output too
   if (isSigner(issuerKey)) {
-    const u = wrap(() => core().unsignedAttestation(external(issuerKey, { ...rest, instanceKey: instance })));
+    const u = wrap(() => core().unsignedAttestation(JSON.stringify(external(issuerKey, { ...rest, instanceKey: instance }))));
     return signExternally(u, issuerKey);
   }
-  return wrap(() => core().createAttestation({ ...rest, instanceKey: instance, issuerKey: issuerKey?.privateJwk ?? issuerKey }));
+  return wrap(() =>
+    core().createAttestation(JSON.stringify({ ...rest, instanceKey: instance, issuerKey: issuerKey?.privateJwk ?? issuerKey })),
+  );
 }
 
 /** Creates a PoP JWT. With an external signer, returns a Promise. */
 export function createPop(o) {
   const { key, ...rest } = options("createPop", o);
-  if (isSigner(key)) return signExternally(wrap(() => core().unsignedPop(external(key, rest))), key);
-  return wrap(() => core().createPop({ ...rest, key: key?.privateJwk ?? key }));
+  if (isSigner(key)) return signExternally(wrap(() => core().unsignedPop(JSON.stringify(external(key, rest)))), key);
+  return wrap(() => core().createPop(JSON.stringify({ ...rest, key: key?.privateJwk ?? key })));
 }
 
 /** Creates a DPoP proof (RFC 9449). With an external signer, returns a Promise. */
 export function createDpopProof(o) {
   const { key, url, ...rest } = options("createDpopProof", o);
   const u = url === undefined ? undefined : String(url);
-  if (isSigner(key)) return signExternally(wrap(() => core().unsignedDpopProof(external(key, { ...rest, url: u }))), key);
-  return wrap(() => core().createDpopProof({ ...rest, url: u, key: key?.privateJwk ?? key }));
+  if (isSigner(key)) {
+    return signExternally(wrap(() => core().unsignedDpopProof(JSON.stringify(external(key, { ...rest, url: u })))), key);
+  }
+  return wrap(() => core().createDpopProof(JSON.stringify({ ...rest, url: u, key: key?.privateJwk ?? key })));
 }
 
 /**
@@ -349,7 +355,7 @@ export function createDpopProof(o) {
 export async function cryptoKeySigner(privateKey, publicKey) {
   const alg = privateKey.algorithm.name === "ECDSA" ? "ES256" : "EdDSA";
   const jwk = publicKey && typeof publicKey === "object" && "kty" in publicKey ? publicKey : await subtle.exportKey("jwk", publicKey);
-  const { publicJwk } = wrap(() => core().publicKeyInfo(jwk));
+  const { publicJwk } = wrap(() => core().publicKeyInfo(JSON.stringify(jwk)));
   return {
     alg,
     publicJwk,
@@ -359,7 +365,7 @@ export async function cryptoKeySigner(privateKey, publicKey) {
 
 /** The RFC 7638 thumbprint and public JWK of a JWK. */
 export function publicKeyInfo(jwk) {
-  return wrap(() => core().publicKeyInfo(jwk));
+  return wrap(() => core().publicKeyInfo(JSON.stringify(jwk)));
 }
 
 /** Decodes a token without verifying it: { kind, header, claims, thumbprint, hints, … }. */

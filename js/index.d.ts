@@ -44,6 +44,8 @@ export interface VerifyInput {
   now?: NumericDate;
   /** A challenge this server expects in this request's PoP. */
   expectedChallenge?: string;
+  /** A DPoP nonce this server expects (issued elsewhere); overrides the policy's stateless nonces. */
+  expectedDpopNonce?: string;
   /** The presented access token (RS role; DPoP `ath`). */
   accessToken?: string;
   /** The thumbprint the access token is bound to (`cnf.jkt`). */
@@ -166,7 +168,7 @@ export interface AttestationOptions<K> {
   expiresIn?: number;
   exp?: NumericDate;
   now?: NumericDate;
-  /** Round iat/exp down to a multiple of this many seconds (privacy, -12 WIP). */
+  /** Round iat/exp down to a multiple of this many seconds (privacy, -12 WIP); RangeError if exp would not be after iat. */
   roundTo?: number;
   claims?: Record<string, unknown>;
 }

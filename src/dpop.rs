@@ -281,6 +281,14 @@ pub(crate) fn check(
 }
 
 fn check_nonce(policy: &Policy, ctx: &RequestContext, presented: Option<&str>) -> ChallengeOutcome {
+    // A nonce issued elsewhere (an upstream AS, a session) supplied with the request.
+    if let Some(expected) = ctx.expected_dpop_nonce.as_deref() {
+        return match presented {
+            None => ChallengeOutcome::Missing,
+            Some(v) if crate::challenge::ct_str_eq(v, expected) => ChallengeOutcome::Valid,
+            Some(_) => ChallengeOutcome::Mismatch,
+        };
+    }
     let Some(d) = &policy.dpop else { return ChallengeOutcome::NotUsed };
     let Some(tokens) = &d.nonces else { return ChallengeOutcome::NotUsed };
     let Some(value) = presented else {

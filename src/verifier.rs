@@ -41,6 +41,10 @@ pub struct RequestContext {
     /// A challenge this server expects in this request's PoP (session-bound challenges).
     #[serde(default)]
     pub expected_challenge: Option<String>,
+    /// A DPoP nonce this server expects in this request's DPoP proof (issued elsewhere, e.g.
+    /// by an upstream server); takes precedence over the policy's stateless nonces.
+    #[serde(default)]
+    pub expected_dpop_nonce: Option<String>,
     /// The access token presented with the request (RS role; used for DPoP `ath`).
     #[serde(default)]
     pub access_token: Option<String>,

@@ -30,8 +30,9 @@ fn to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue, JsError> {
     js_sys::JSON::parse(&text).map_err(|_| JsError::new("internal: result is not JSON"))
 }
 
-fn from_js<T: for<'de> Deserialize<'de>>(v: JsValue, what: &str) -> Result<T, JsError> {
-    serde_wasm_bindgen::from_value(v).map_err(|e| JsError::new(&format!("invalid {what}: {e}")))
+/// Inputs cross the boundary as JSON text (the JS layer `JSON.stringify`s its options).
+fn from_js<T: for<'de> Deserialize<'de>>(json: &str, what: &str) -> Result<T, JsError> {
+    serde_json::from_str(json).map_err(|e| JsError::new(&format!("invalid {what}: {e}")))
 }
 
 /// NumericDate seconds from a JS number.
@@ -39,7 +40,8 @@ fn seconds(now: f64, what: &str) -> Result<i64, JsError> {
     if now.is_finite() && (0.0..=253_402_300_799.0).contains(&now) {
         Ok(now as i64)
     } else {
-        Err(JsError::new(&format!("invalid {what}: expected seconds since the epoch, got {now}")))
+        // (Not printing the f64 keeps float formatting, ~11 KB, out of the module.)
+        Err(JsError::new(&format!("invalid {what}: expected seconds since the epoch (0 to 253402300799)")))
     }
 }
 
@@ -60,6 +62,8 @@ struct JsRequest {
     #[serde(default)]
     expected_challenge: Option<String>,
     #[serde(default)]
+    expected_dpop_nonce: Option<String>,
+    #[serde(default)]
     access_token: Option<String>,
     #[serde(default)]
     access_token_jkt: Option<String>,
@@ -75,6 +79,7 @@ impl JsRequest {
             now,
             client_id: self.client_id,
             expected_challenge: self.expected_challenge,
+            expected_dpop_nonce: self.expected_dpop_nonce,
             access_token: self.access_token,
             access_token_jkt: self.access_token_jkt,
             explain: self.explain,
@@ -106,7 +111,7 @@ impl WasmVerifier {
     }
 
     /// Phase 1 (see the core's two-phase verification).
-    pub fn prepare(&self, request: JsValue) -> Result<WasmPrepared, JsError> {
+    pub fn prepare(&self, request: &str) -> Result<WasmPrepared, JsError> {
         let (req, ctx) = from_js::<JsRequest>(request, "request")?.split()?;
         let prepared = self.inner.prepare_cached(&req, &ctx, Some(&self.cache.borrow()));
         Ok(WasmPrepared {
@@ -119,7 +124,7 @@ impl WasmVerifier {
 
     /// All three phases synchronously: RustCrypto signatures, the per-isolate replay store.
     #[wasm_bindgen(js_name = verifySync)]
-    pub fn verify_sync(&self, request: JsValue) -> Result<JsValue, JsError> {
+    pub fn verify_sync(&self, request: &str) -> Result<JsValue, JsError> {
         let (req, ctx) = from_js::<JsRequest>(request, "request")?.split()?;
         let verdict = self.inner.verify_cached(&req, &ctx, &mut *self.store.borrow_mut(), &mut self.cache.borrow_mut());
         let response = self.inner.respond(&verdict, ctx.now, &random16()?);
@@ -321,7 +326,7 @@ pub fn generate_key(alg: &str) -> Result<JsValue, JsError> {
 
 /// The public JWK and thumbprint of a (private or public) JWK: `{ publicJwk, thumbprint }`.
 #[wasm_bindgen(js_name = publicKeyInfo)]
-pub fn public_key_info(jwk: JsValue) -> Result<JsValue, JsError> {
+pub fn public_key_info(jwk: &str) -> Result<JsValue, JsError> {
     let k = public_key(&from_js::<Value>(jwk, "key")?, "key")?;
     to_js(&json!({ "publicJwk": k.to_jwk(), "thumbprint": k.thumbprint() }))
 }
@@ -353,6 +358,17 @@ struct AttestationOptions {
 
 impl AttestationOptions {
     fn spec(&self) -> Result<AttestationSpec, JsError> {
+        let spec = self.spec_unchecked()?;
+        let (iat, exp) = spec.rounded_times();
+        if exp <= iat {
+            return Err(JsError::new(
+                "exp must be after iat (after rounding with roundTo): seconds outside the valid range",
+            ));
+        }
+        Ok(spec)
+    }
+
+    fn spec_unchecked(&self) -> Result<AttestationSpec, JsError> {
         let iat = seconds(self.now, "now")?;
         let exp = match (self.exp, self.expires_in) {
             (Some(e), _) => seconds(e, "exp")?,
@@ -372,7 +388,7 @@ impl AttestationOptions {
 
 /// Issues a Client Attestation JWT (attester side).
 #[wasm_bindgen(js_name = createAttestation)]
-pub fn create_attestation(options: JsValue) -> Result<String, JsError> {
+pub fn create_attestation(options: &str) -> Result<String, JsError> {
     let o: AttestationOptions = from_js(options, "createAttestation options")?;
     let mut key = private_key(o.issuer_key.as_ref().unwrap_or(&Value::Null), "issuerKey")?;
     if let Some(kid) = &o.kid {
@@ -419,7 +435,7 @@ impl PopOptions {
 
 /// Creates a PoP JWT signed with the instance key.
 #[wasm_bindgen(js_name = createPop)]
-pub fn create_pop(options: JsValue) -> Result<String, JsError> {
+pub fn create_pop(options: &str) -> Result<String, JsError> {
     let o: PopOptions = from_js(options, "createPop options")?;
     let key = private_key(o.key.as_ref().unwrap_or(&Value::Null), "key")?;
     Ok(builder::create_pop(&key, &o.spec()?))
@@ -461,7 +477,7 @@ impl DpopOptions {
 
 /// Creates a DPoP proof (RFC 9449) signed with `key`.
 #[wasm_bindgen(js_name = createDpopProof)]
-pub fn create_dpop_proof(options: JsValue) -> Result<String, JsError> {
+pub fn create_dpop_proof(options: &str) -> Result<String, JsError> {
     let o: DpopOptions = from_js(options, "createDpopProof options")?;
     let key = private_key(o.key.as_ref().unwrap_or(&Value::Null), "key")?;
     Ok(builder::create_dpop_proof(&key, &o.spec()?))
@@ -487,7 +503,7 @@ fn unsigned_js(u: &Unsigned) -> Result<JsValue, JsError> {
 /// For external signers: `{ alg, signingInput }` of an attestation (options carry
 /// `publicJwk`, `alg` and `kid` instead of `issuerKey`).
 #[wasm_bindgen(js_name = unsignedAttestation)]
-pub fn unsigned_attestation_js(options: JsValue) -> Result<JsValue, JsError> {
+pub fn unsigned_attestation_js(options: &str) -> Result<JsValue, JsError> {
     let o: AttestationOptions = from_js(options, "createAttestation options")?;
     let (mut key, alg) = external(&o.public_jwk, &o.alg)?;
     if o.kid.is_some() {
@@ -498,7 +514,7 @@ pub fn unsigned_attestation_js(options: JsValue) -> Result<JsValue, JsError> {
 
 /// For external signers: `{ alg, signingInput }` of a PoP.
 #[wasm_bindgen(js_name = unsignedPop)]
-pub fn unsigned_pop_js(options: JsValue) -> Result<JsValue, JsError> {
+pub fn unsigned_pop_js(options: &str) -> Result<JsValue, JsError> {
     let o: PopOptions = from_js(options, "createPop options")?;
     let (_, alg) = external(&o.public_jwk, &o.alg)?;
     unsigned_js(&unsigned_pop(alg, &o.spec()?))
@@ -506,7 +522,7 @@ pub fn unsigned_pop_js(options: JsValue) -> Result<JsValue, JsError> {
 
 /// For external signers: `{ alg, signingInput }` of a DPoP proof.
 #[wasm_bindgen(js_name = unsignedDpopProof)]
-pub fn unsigned_dpop_proof_js(options: JsValue) -> Result<JsValue, JsError> {
+pub fn unsigned_dpop_proof_js(options: &str) -> Result<JsValue, JsError> {
     let o: DpopOptions = from_js(options, "createDpopProof options")?;
     let (key, alg) = external(&o.public_jwk, &o.alg)?;
     unsigned_js(&unsigned_dpop_proof(alg, &key, &o.spec()?))

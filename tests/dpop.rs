@@ -399,3 +399,22 @@ fn legacy_08_09_pops_with_legacy_mode() {
     // Without a challenge to vouch for freshness, no iat is still no iat.
     assert_reason(&run(&legacy, &req, &RequestContext::at(NOW)), Reason::PopIatMissing);
 }
+
+#[test]
+fn r_dpop_5_expected_nonce_supplied_with_the_request() {
+    // A nonce issued elsewhere (e.g. by an upstream AS) is compared exactly, in constant time.
+    let v = combined_verifier(|_| {});
+    let with = |n: Option<&str>| {
+        dpop_with(&instance_key(), |_, c| {
+            if let Some(n) = n {
+                c["nonce"] = json!(n);
+            }
+        })
+    };
+    let mut ctx = RequestContext::at(NOW);
+    ctx.expected_dpop_nonce = Some("upstream-nonce-1".into());
+    let run_ctx = |proof: &str, ctx: &RequestContext| run(&v, &combined_request(&valid_att(), proof), ctx);
+    assert_accepted(&run_ctx(&with(Some("upstream-nonce-1")), &ctx));
+    assert_reason(&run_ctx(&with(Some("upstream-nonce-2")), &ctx), Reason::DpopNonceInvalid);
+    assert_reason(&run_ctx(&with(None), &ctx), Reason::DpopNonceMissing);
+}

@@ -210,6 +210,8 @@ struct RequestFile {
     access_token: Option<String>,
     #[serde(default)]
     access_token_jkt: Option<String>,
+    #[serde(default)]
+    expected_dpop_nonce: Option<String>,
 }
 
 /// What `verify` prints.
@@ -301,6 +303,7 @@ fn verify(args: &[String]) -> Result<ExitCode, Failure> {
         now: file.now.unwrap_or_else(client_attestation::unix_now),
         client_id: file.client_id,
         expected_challenge: file.expected_challenge,
+        expected_dpop_nonce: file.expected_dpop_nonce,
         access_token: file.access_token,
         access_token_jkt: file.access_token_jkt,
         explain: a.explain,
