@@ -10,7 +10,7 @@ SECONDS ?= 60
 FUZZ_TARGET := verify_request
 FUZZ_LOG_DIR := test-output
 
-.PHONY: setup check nostd unit test fuzz fuzz-smoke bench demo clean \
+.PHONY: setup check nostd unit test js runtimes interop fuzz fuzz-smoke bench demo clean \
         wasm-tools pkg size wasm-test wasm-test-node wasm-test-browser
 
 ## setup: install targets/components/tools needed by `make test` (idempotent).
@@ -21,6 +21,7 @@ setup:
 check:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets --all-features -- -D warnings
+	$(CARGO) clippy --lib --features wasm --target wasm32-unknown-unknown -- -D warnings
 
 ## nostd: prove the library builds without std on a bare-metal target.
 nostd:
@@ -36,9 +37,27 @@ test: setup
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory nostd
 	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory pkg
+	@$(MAKE) --no-print-directory js
+	@$(MAKE) --no-print-directory runtimes
+	@$(MAKE) --no-print-directory wasm-test
+	@$(MAKE) --no-print-directory interop
 	@$(MAKE) --no-print-directory fuzz-smoke
-	@echo "make test: OK - tiers run: setup, check (fmt+clippy), nostd (thumbv7em-none-eabi), unit (cargo test --all-features), fuzz-smoke (20 s)"
-	@awk '/^test result:/ { p += $$4; f += $$6 } END { printf "tests: %d passed, %d failed\n", p, f }' $(FUZZ_LOG_DIR)/unit.log
+	@echo "make test: OK - tiers run: setup, check (fmt, clippy native + wasm32), nostd (thumbv7em-none-eabi), unit (cargo test --all-features), pkg, js (node --test + tsc), runtimes (node, deno, bun, workerd), wasm-test (node, chromium), interop (jose, @openid4vc/oauth2, oidc-provider), fuzz-smoke (20 s)"
+	@./scripts/test-summary
+
+## js: the JS package's node --test suites and the TypeScript usage check (needs `make pkg`).
+js:
+	./scripts/test-js
+
+## runtimes: the same smoke suite under Node, Deno, Bun and workerd (needs `make pkg`).
+runtimes:
+	./scripts/test-runtimes 2>&1 | tee $(FUZZ_LOG_DIR)/runtimes.log
+
+## interop: real peers from npm (jose, @openid4vc/oauth2, a live oidc-provider on 127.0.0.1).
+interop:
+	@mkdir -p $(FUZZ_LOG_DIR)
+	node --test tests/interop/ 2>&1 | tee $(FUZZ_LOG_DIR)/interop.tap | grep -E '^(not ok|# (tests|pass|fail))'
 
 ## fuzz: run the libFuzzer target for $(SECONDS) s (cargo-fuzz finds fuzz/ from the repo root).
 fuzz:

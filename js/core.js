@@ -8,20 +8,10 @@
 //   * talks to an async replay store, and
 //   * turns results into Fetch `Response`s and lets external signers (non-extractable WebCrypto
 //     keys, KMS, HSM) sign what the core prepared.
-// The runtime entry points (node.js, browser.js, deno.js, workerd.js) load the wasm and call
-// `bind()` before anything here runs.
+// The runtime entry points (node.js, browser.js, deno.js, workerd.js) load the wasm and hand it
+// to internal.js before anything here runs.
 
-let wasm = null;
-
-/** @internal Called once by the runtime entry point with the initialised wasm module. */
-export function bind(module) {
-  wasm = module;
-}
-
-function core() {
-  if (wasm === null) throw new Error("client-attestation: the wasm module is not initialised");
-  return wasm;
-}
+import { core } from "./internal.js";
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 const encoder = new TextEncoder();
@@ -70,10 +60,17 @@ export function headerPairs(headers) {
   throw new TypeError("headers must be a Headers object, a plain object, or an array of [name, value] pairs");
 }
 
+// Lone surrogates cannot cross the boundary as JSON text; as U+FFFD they reach the core, which
+// rejects the token with a reason like any other garbage.
+const wellFormed =
+  typeof String.prototype.toWellFormed === "function"
+    ? (s) => s.toWellFormed()
+    : (s) => s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD");
+
 function optionalString(name, v) {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== "string") throw new TypeError(`${name} must be a string`);
-  return v;
+  return wellFormed(v);
 }
 
 function seconds(name, v) {
@@ -89,9 +86,9 @@ function coreRequest(input) {
   if (typeof method !== "string" || method === "") throw new TypeError("method must be a non-empty string");
   if (typeof url !== "string" && !(url instanceof URL)) throw new TypeError("url must be a string or URL");
   return {
-    method,
-    url: String(url),
-    headers: headerPairs(headers),
+    method: wellFormed(method),
+    url: wellFormed(String(url)),
+    headers: headerPairs(headers).map(([n, v]) => [wellFormed(n), wellFormed(v)]),
     now: seconds("now", now),
     clientId: optionalString("clientId", clientId),
     expectedChallenge: optionalString("expectedChallenge", expectedChallenge),
@@ -140,9 +137,16 @@ function cryptoKey(check) {
 }
 
 async function webCryptoVerify(checks) {
-  return Promise.all(
+  const outcomes = await Promise.allSettled(
     checks.map(async (c) => subtle.verify(verifyParams(c.alg), await cryptoKey(c), c.signature, c.message)),
   );
+  const failed = new Set(checks.filter((_, i) => outcomes[i].status === "rejected").map((c) => c.alg));
+  if (failed.size > 0) {
+    // Only the algorithms this runtime's WebCrypto could not do fall back to wasm from now on.
+    for (const alg of failed) unsupported.add(alg);
+    throw new Error(`WebCrypto cannot verify ${[...failed].join(", ")} here`);
+  }
+  return outcomes.map((o) => o.value);
 }
 
 function canUseWebCrypto(checks) {
@@ -196,8 +200,8 @@ export class Verifier {
         settled = prepared.settle(Uint8Array.from(results, (ok) => (ok ? 1 : 0)));
       } catch (e) {
         if (this.#backend === "webcrypto") throw e;
-        // An algorithm this runtime's WebCrypto lacks (e.g. Ed25519 in older browsers).
-        for (const c of checks) unsupported.add(c.alg);
+        // An algorithm this runtime's WebCrypto lacks (e.g. Ed25519 in older browsers): the
+        // pure-wasm backend decides this request.
       }
     }
     settled ??= prepared.settleWithWasm();

@@ -39,17 +39,17 @@ export interface VerifyInput {
   url: string | URL;
   headers?: HeaderInput;
   /** The request's client_id (form body), if any. */
-  clientId?: string;
+  clientId?: string | null;
   /** Seconds since the epoch; default: now. */
   now?: NumericDate;
   /** A challenge this server expects in this request's PoP. */
-  expectedChallenge?: string;
+  expectedChallenge?: string | null;
   /** A DPoP nonce this server expects (issued elsewhere); overrides the policy's stateless nonces. */
-  expectedDpopNonce?: string;
+  expectedDpopNonce?: string | null;
   /** The presented access token (RS role; DPoP `ath`). */
-  accessToken?: string;
+  accessToken?: string | null;
   /** The thumbprint the access token is bound to (`cnf.jkt`). */
-  accessTokenJkt?: string;
+  accessTokenJkt?: string | null;
   /** Evaluate every check even after one failed. */
   explain?: boolean;
 }

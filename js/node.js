@@ -2,7 +2,7 @@
 // no manual init.
 import { readFileSync } from "node:fs";
 import * as wasm from "../pkg/client_attestation.js";
-import { bind } from "./core.js";
+import { bind } from "./internal.js";
 
 wasm.initSync({ module: readFileSync(new URL("../pkg/client_attestation_bg.wasm", import.meta.url)) });
 bind(wasm);

@@ -2,7 +2,7 @@
 // (wrangler's default for .wasm imports; `wasm = embed` / CompiledWasm in workerd configs).
 import module from "../pkg/client_attestation_bg.wasm";
 import * as wasm from "../pkg/client_attestation.js";
-import { bind } from "./core.js";
+import { bind } from "./internal.js";
 
 wasm.initSync({ module });
 bind(wasm);

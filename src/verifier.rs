@@ -685,7 +685,10 @@ impl Prepared {
         let ok = results.len() == self.sigs.len();
         let groups = core::mem::take(&mut self.groups);
         for g in &groups {
-            let winner = (g.start..g.end).find(|&i| ok && results.get(i).copied().unwrap_or(false));
+            let winner = (g.start..g.end).find(|&i| {
+                ok && results.get(i).copied().unwrap_or(false)
+                    && self.sigs.get(i).is_some_and(crate::jose::sig::answer_acceptable)
+            });
             match winner.and_then(|i| self.sigs.get(i).map(|s| (i, s))) {
                 Some((i, check)) => {
                     self.list.pass(g.check);

@@ -286,11 +286,17 @@ fn alg_of(name: &str) -> Result<Algorithm, JsError> {
     }
 }
 
-fn private_key(jwk: &Value, what: &str) -> Result<SigningKey, JsError> {
-    match jwk {
-        Value::Object(m) => SigningKey::from_jwk(m).map_err(|e| JsError::new(&format!("invalid {what}: {e}"))),
-        _ => Err(JsError::new(&format!("invalid {what}: expected a private JWK object"))),
+fn private_key(jwk: &Value, what: &str, alg: Option<&str>) -> Result<SigningKey, JsError> {
+    let key = match jwk {
+        Value::Object(m) => SigningKey::from_jwk(m).map_err(|e| JsError::new(&format!("invalid {what}: {e}")))?,
+        _ => return Err(JsError::new(&format!("invalid {what}: expected a private JWK object"))),
+    };
+    if let Some(a) = alg
+        && !alg_of(a)?.fits(key.public_key().kind())
+    {
+        return Err(JsError::new(&format!("alg {a} does not fit the {what}")));
     }
+    Ok(key)
 }
 
 fn public_key(jwk: &Value, what: &str) -> Result<PublicKey, JsError> {
@@ -390,7 +396,7 @@ impl AttestationOptions {
 #[wasm_bindgen(js_name = createAttestation)]
 pub fn create_attestation(options: &str) -> Result<String, JsError> {
     let o: AttestationOptions = from_js(options, "createAttestation options")?;
-    let mut key = private_key(o.issuer_key.as_ref().unwrap_or(&Value::Null), "issuerKey")?;
+    let mut key = private_key(o.issuer_key.as_ref().unwrap_or(&Value::Null), "issuerKey", o.alg.as_deref())?;
     if let Some(kid) = &o.kid {
         key = key.with_kid(kid.clone());
     }
@@ -437,7 +443,7 @@ impl PopOptions {
 #[wasm_bindgen(js_name = createPop)]
 pub fn create_pop(options: &str) -> Result<String, JsError> {
     let o: PopOptions = from_js(options, "createPop options")?;
-    let key = private_key(o.key.as_ref().unwrap_or(&Value::Null), "key")?;
+    let key = private_key(o.key.as_ref().unwrap_or(&Value::Null), "key", o.alg.as_deref())?;
     Ok(builder::create_pop(&key, &o.spec()?))
 }
 
@@ -479,7 +485,7 @@ impl DpopOptions {
 #[wasm_bindgen(js_name = createDpopProof)]
 pub fn create_dpop_proof(options: &str) -> Result<String, JsError> {
     let o: DpopOptions = from_js(options, "createDpopProof options")?;
-    let key = private_key(o.key.as_ref().unwrap_or(&Value::Null), "key")?;
+    let key = private_key(o.key.as_ref().unwrap_or(&Value::Null), "key", o.alg.as_deref())?;
     Ok(builder::create_dpop_proof(&key, &o.spec()?))
 }
 

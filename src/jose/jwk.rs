@@ -132,6 +132,11 @@ impl PublicKey {
                     .ok_or_else(|| JwkError::Invalid("x is not 32 bytes of base64url".into()))?;
                 let vk = ed25519_dalek::VerifyingKey::from_bytes(&xb)
                     .map_err(|_| JwkError::Invalid("x is not a valid Ed25519 point".into()))?;
+                // A small-order key verifies forged signatures under cofactorless checks
+                // (WebCrypto's): refuse it whatever the backend.
+                if vk.is_weak() {
+                    return Err(JwkError::Invalid("x is a small-order Ed25519 point".into()));
+                }
                 (Verifying::Ed25519(vk), xs.to_string(), None)
             }
             "oct" => return Err(JwkError::Private),

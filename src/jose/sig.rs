@@ -51,6 +51,34 @@ impl SignatureBackend for RustCrypto {
     }
 }
 
+/// Ed25519 signature conditions RFC 8032 §5.1.7 and `verify_strict` impose beyond the
+/// verification equation: `S` canonical (< L) and `R` a valid point of large order. Backends
+/// differ here (WebCrypto implementations verify cofactorless and may accept a small-order `R`),
+/// so the core applies these to every backend's answer and the decision is the same everywhere.
+pub fn ed25519_signature_well_formed(signature: &[u8]) -> bool {
+    let (Some(r), Some(s)) = (signature.get(..32), signature.get(32..64)) else {
+        return false;
+    };
+    if signature.len() != 64 {
+        return false;
+    }
+    let (Ok(r), Ok(s)) = (<[u8; 32]>::try_from(r), <[u8; 32]>::try_from(s)) else {
+        return false;
+    };
+    if bool::from(curve25519_dalek::Scalar::from_canonical_bytes(s).is_none()) {
+        return false;
+    }
+    curve25519_dalek::edwards::CompressedEdwardsY(r).decompress().is_some_and(|p| !p.is_small_order())
+}
+
+/// Whether a backend's "valid" may stand for this check (see [`ed25519_signature_well_formed`]).
+pub(crate) fn answer_acceptable(check: &SignatureCheck) -> bool {
+    match check.alg {
+        Algorithm::Es256 => true,
+        Algorithm::EdDsa | Algorithm::Ed25519 => ed25519_signature_well_formed(&check.signature),
+    }
+}
+
 /// Verifies one signature with RustCrypto.
 pub fn verify(alg: Algorithm, key: &PublicKey, message: &[u8], signature: &[u8]) -> bool {
     use p256::ecdsa::signature::Verifier as _;

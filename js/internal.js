@@ -1,0 +1,13 @@
+// The initialised wasm module, shared by the JS layer. Internal: not exported from the package.
+let wasm = null;
+
+/** Called once by the runtime entry point with the initialised wasm-bindgen module. */
+export function bind(module) {
+  wasm = module;
+}
+
+/** The wasm module (throws before the entry point initialised it). */
+export function core() {
+  if (wasm === null) throw new Error("client-attestation: the wasm module is not initialised");
+  return wasm;
+}

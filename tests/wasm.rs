@@ -1,0 +1,189 @@
+//! wasm-bindgen-test suite over the JS bindings (`src/wasm.rs`), run by `make wasm-test`
+//! under Node and then headless Chromium (`WASM_BINDGEN_USE_BROWSER=1`). Natively (and
+//! without the `wasm` feature) this file compiles to nothing.
+#![cfg(all(target_arch = "wasm32", feature = "wasm"))]
+
+use client_attestation::wasm::{
+    WasmVerifier, assemble_jws, create_attestation, create_pop, generate_key, inspect, public_key_info, reasons,
+};
+use serde_json::{Value, json};
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::wasm_bindgen_test;
+
+const POLICY_AS: &str = include_str!("fixtures/policy.as.json");
+const REQUEST_TOKEN: &str = include_str!("fixtures/request.token.json");
+const DRAFT_ATTESTATION: &str = include_str!("fixtures/draft/client-attestation.jwt");
+const INSTANCE_THUMBPRINT: &str = "Ak20Cf62SpTybasujYXbaI-Ms655MyvOZCtnnf8y1QU";
+const NOW: i64 = 1_772_487_600;
+const AS: &str = "https://as.example.com";
+
+/// A JS value (a binding's result) as serde_json.
+fn value(v: JsValue) -> Value {
+    let text: String = js_sys::JSON::stringify(&v).expect("result is JSON").into();
+    serde_json::from_str(&text).expect("valid JSON")
+}
+
+fn verifier(policy: &str) -> WasmVerifier {
+    WasmVerifier::new(policy, None).expect("valid policy")
+}
+
+fn request(attestation: &str, pop: &str) -> String {
+    json!({
+        "method": "POST",
+        "url": format!("{AS}/token"),
+        "headers": [["OAuth-Client-Attestation", attestation], ["OAuth-Client-Attestation-PoP", pop]],
+        "now": NOW,
+    })
+    .to_string()
+}
+
+#[wasm_bindgen_test]
+fn constructor_accepts_the_fixture_policy_and_refuses_bad_ones() {
+    let v = verifier(POLICY_AS);
+    assert_eq!(v.role(), "as");
+    assert!(WasmVerifier::new("{}", None).is_err(), "missing audience/attesters");
+    assert!(WasmVerifier::new("not json", None).is_err());
+    let mut p: Value = serde_json::from_str(POLICY_AS).unwrap();
+    p["attesters"] = json!([]);
+    assert!(WasmVerifier::new(&p.to_string(), None).is_err(), "no attesters");
+    p = serde_json::from_str(POLICY_AS).unwrap();
+    p["algorithms"] = json!(["none"]);
+    assert!(WasmVerifier::new(&p.to_string(), None).is_err(), "alg none");
+    p = serde_json::from_str(POLICY_AS).unwrap();
+    p["clockTolerance"] = json!(1000);
+    assert!(WasmVerifier::new(&p.to_string(), None).is_err(), "clockTolerance 1000");
+    p = serde_json::from_str(POLICY_AS).unwrap();
+    p["attesters"][0]["jwks"]["keys"][0]["d"] = json!("evZzL1gdAFr88hb2OF_2NxApJCzGCEDdfSp6VQO30hw");
+    assert!(WasmVerifier::new(&p.to_string(), None).is_err(), "private attester key");
+    let meta = value(v.metadata().unwrap());
+    assert_eq!(meta["token_endpoint_auth_methods_supported"], json!(["attest_jwt_client_auth"]));
+}
+
+#[wasm_bindgen_test]
+fn verify_sync_accepts_the_draft_example_then_reports_the_replay() {
+    let v = verifier(POLICY_AS);
+    let ok = value(v.verify_sync(REQUEST_TOKEN).unwrap());
+    assert_eq!(ok["ok"], json!(true), "{ok}");
+    assert_eq!(ok["clientId"], "https://client.example.com");
+    assert_eq!(ok["mechanism"], "attestation_pop_jwt");
+    assert_eq!(ok["instanceKey"]["thumbprint"], INSTANCE_THUMBPRINT);
+    let again = value(v.verify_sync(REQUEST_TOKEN).unwrap());
+    assert_eq!(again["ok"], json!(false));
+    assert_eq!(again["reason"], "pop.replayed");
+    assert_eq!(again["response"]["status"], 400);
+    // A bad request document is an error, a garbage token a result.
+    assert!(v.verify_sync("{\"url\":\"x\"}").is_err());
+    let garbage = value(v.verify_sync(&request("not.a.jwt", "x")).unwrap());
+    assert_eq!(garbage["ok"], json!(false));
+}
+
+#[wasm_bindgen_test]
+fn two_phase_verification_with_external_answers() {
+    let v = verifier(POLICY_AS);
+    // All signatures answered "valid" by the caller (as the WebCrypto backend would).
+    let mut prepared = v.prepare(REQUEST_TOKEN).unwrap();
+    let checks = prepared.signature_checks().unwrap();
+    assert_eq!(checks.length(), 2, "attestation and PoP signatures");
+    let mut settled = prepared.settle(&[1, 1]).unwrap();
+    let entries = value(settled.replay_entries().unwrap());
+    assert_eq!(entries.as_array().unwrap().len(), 1);
+    let key = entries[0]["key"].as_str().unwrap().to_string();
+    let fresh = v.check_and_store(&key, entries[0]["expiresAt"].as_f64().unwrap(), NOW as f64).unwrap();
+    assert_eq!(fresh, Some(true));
+    let answers = js_sys::Array::of1(&JsValue::from_bool(true));
+    let ok = value(settled.complete(answers).unwrap());
+    assert_eq!(ok["ok"], json!(true), "{ok}");
+    assert!(settled.replay_entries().is_err(), "a settled step is used once");
+
+    // A signature answered "invalid" rejects (fresh verifier: no cached attestation).
+    let v = verifier(POLICY_AS);
+    let mut prepared = v.prepare(REQUEST_TOKEN).unwrap();
+    let mut settled = prepared.settle(&[1, 0]).unwrap();
+    let no = value(settled.complete(js_sys::Array::new()).unwrap());
+    assert_eq!(no["reason"], "pop.bad_signature", "{no}");
+
+    // The pure-wasm crypto agrees, and an unavailable store fails closed.
+    let v = verifier(POLICY_AS);
+    let mut prepared = v.prepare(REQUEST_TOKEN).unwrap();
+    let mut settled = prepared.settle_with_wasm().unwrap();
+    assert!(prepared.settle_with_wasm().is_err(), "a prepared step is used once");
+    let down = value(settled.complete(js_sys::Array::of1(&JsValue::UNDEFINED)).unwrap());
+    assert_eq!(down["reason"], "replay.store_unavailable");
+    assert_eq!(down["status"], 503);
+}
+
+#[wasm_bindgen_test]
+fn generate_key_and_public_key_info() {
+    for alg in ["ES256", "EdDSA"] {
+        let k = value(generate_key(alg).unwrap());
+        assert_eq!(k["alg"], alg);
+        assert!(k["privateJwk"]["d"].is_string());
+        assert!(k["publicJwk"].get("d").is_none());
+        let info = value(public_key_info(&k["privateJwk"].to_string()).unwrap());
+        assert_eq!(info["thumbprint"], k["thumbprint"]);
+        assert_eq!(info["publicJwk"], k["publicJwk"]);
+        assert_ne!(value(generate_key(alg).unwrap())["thumbprint"], k["thumbprint"], "fresh randomness");
+    }
+    assert!(generate_key("RS256").is_err());
+    assert!(generate_key("none").is_err());
+}
+
+#[wasm_bindgen_test]
+fn inspect_and_reasons() {
+    let i = value(inspect(DRAFT_ATTESTATION.trim()).unwrap());
+    assert_eq!(i["kind"], "attestation");
+    assert_eq!(i["header"]["kid"], "11");
+    assert_eq!(i["thumbprint"], INSTANCE_THUMBPRINT);
+    let g = value(inspect("garbage").unwrap());
+    assert_eq!(g["kind"], "unknown");
+    let r = value(reasons().unwrap());
+    assert!(r.as_array().unwrap().len() > 50);
+    assert!(r.as_array().unwrap().iter().any(|x| x["reason"] == "pop.replayed"));
+}
+
+#[wasm_bindgen_test]
+fn builders_round_trip_through_the_verifier() {
+    for alg in ["ES256", "EdDSA"] {
+        let attester = value(generate_key(alg).unwrap());
+        let instance = value(generate_key(alg).unwrap());
+        let mut attester_public = attester["publicJwk"].clone();
+        attester_public["kid"] = json!("k1");
+        let policy = json!({ "audience": AS, "attesters": [{ "jwks": { "keys": [attester_public] } }] }).to_string();
+        let attestation = create_attestation(
+            &json!({ "issuerKey": attester["privateJwk"], "kid": "k1", "clientId": "client-1",
+                     "instanceKey": instance["publicJwk"], "now": NOW - 5 })
+            .to_string(),
+        )
+        .unwrap();
+        let pop =
+            create_pop(&json!({ "key": instance["privateJwk"], "audience": AS, "now": NOW, "jti": "j-1" }).to_string())
+                .unwrap();
+        assert_eq!(value(inspect(&pop).unwrap())["kind"], "pop");
+        let v = verifier(&policy);
+        let ok = value(v.verify_sync(&request(&attestation, &pop)).unwrap());
+        assert_eq!(ok["ok"], json!(true), "{alg}: {ok}");
+        assert_eq!(ok["clientId"], "client-1");
+        assert_eq!(ok["instanceKey"]["thumbprint"], instance["thumbprint"]);
+        // Another instance's PoP does not verify.
+        let other = value(generate_key(alg).unwrap());
+        let forged =
+            create_pop(&json!({ "key": other["privateJwk"], "audience": AS, "now": NOW }).to_string()).unwrap();
+        let no = value(v.verify_sync(&request(&attestation, &forged)).unwrap());
+        assert_eq!(no["reason"], "pop.bad_signature", "{alg}: {no}");
+    }
+    // A public key cannot sign; unknown options are refused.
+    let k = value(generate_key("ES256").unwrap());
+    assert!(create_pop(&json!({ "key": k["publicJwk"], "audience": AS, "now": NOW }).to_string()).is_err());
+    assert!(
+        create_pop(&json!({ "key": k["privateJwk"], "audience": AS, "now": NOW, "bogus": 1 }).to_string()).is_err()
+    );
+}
+
+#[wasm_bindgen_test]
+fn assemble_jws_checks_signature_lengths() {
+    let input = "eyJhbGciOiJFUzI1NiJ9.e30";
+    assert!(assemble_jws("ES256", input, &[7u8; 64]).unwrap().starts_with(input));
+    assert!(assemble_jws("ES256", input, &[7u8; 10]).is_err());
+    assert!(assemble_jws("EdDSA", input, &[7u8; 63]).is_err());
+    assert!(assemble_jws("RS256", input, &[7u8; 64]).is_err());
+}
