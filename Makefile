@@ -10,7 +10,7 @@ SECONDS ?= 60
 FUZZ_TARGET := verify_request
 FUZZ_LOG_DIR := test-output
 
-.PHONY: setup check nostd unit test js runtimes interop fuzz fuzz-smoke bench demo clean \
+.PHONY: setup check nostd unit test js runtimes interop www-test fuzz fuzz-smoke bench demo clean \
         wasm-tools pkg size wasm-test wasm-test-node wasm-test-browser
 
 ## setup: install targets/components/tools needed by `make test` (idempotent).
@@ -42,8 +42,9 @@ test: setup
 	@$(MAKE) --no-print-directory runtimes
 	@$(MAKE) --no-print-directory wasm-test
 	@$(MAKE) --no-print-directory interop
+	@$(MAKE) --no-print-directory www-test
 	@$(MAKE) --no-print-directory fuzz-smoke
-	@echo "make test: OK - tiers run: setup, check (fmt, clippy native + wasm32), nostd (thumbv7em-none-eabi), unit (cargo test --all-features), pkg, js (node --test + tsc), runtimes (node, deno, bun, workerd), wasm-test (node, chromium), interop (jose, @openid4vc/oauth2, oidc-provider), fuzz-smoke (20 s)"
+	@echo "make test: OK - tiers run: setup, check (fmt, clippy native + wasm32), nostd (thumbv7em-none-eabi), unit (cargo test --all-features), pkg, js (node --test + tsc), runtimes (node, deno, bun, workerd), wasm-test (node, chromium), interop (jose, @openid4vc/oauth2, oidc-provider), www-test (inspector in chromium), fuzz-smoke (20 s)"
 	@./scripts/test-summary
 
 ## js: the JS package's node --test suites and the TypeScript usage check (needs `make pkg`).
@@ -74,18 +75,20 @@ fuzz-smoke:
 bench:
 	$(CARGO) run --release --example bench
 
-## demo: build the CLI and show it verifying a request and inspecting an attestation.
-# TODO: the inspector page and the edge worker will replace this demo once they exist.
-demo: setup
-	$(CARGO) build --release --features cli
+## demo: build, then serve the inspector page on http://127.0.0.1:8080/ (preloaded with the
+## draft's example tokens: "Load draft example"); Ctrl-C stops it.
+demo: setup pkg
 	@echo
-	@echo "== 1. Verify a client-attestation token request against a policy =="
-	@echo "   (policy: tests/fixtures/policy.as.json, request: tests/fixtures/request.token.json)"
-	./target/release/client-attestation verify --policy tests/fixtures/policy.as.json --request tests/fixtures/request.token.json
+	@echo "== The CLI on the draft's example token request (at the examples' time) =="
+	@$(CARGO) run -q --release --features cli -- verify --policy tests/fixtures/policy.as.json --request tests/fixtures/request.token.json | head -5
 	@echo
-	@echo "== 2. Inspect the Client Attestation JWT from the draft's example =="
-	@echo "   (decoded header and claims of tests/fixtures/draft/client-attestation.jwt)"
-	./target/release/client-attestation inspect "$$(cat tests/fixtures/draft/client-attestation.jwt)"
+	@echo "inspector: http://127.0.0.1:8080/  (www/, js/, pkg/ served from 127.0.0.1 only; Ctrl-C stops it)"
+	./scripts/serve-www --port 8080
+
+## www-test: Playwright + /usr/bin/chromium tests of the inspector (screenshots in test-output/www/).
+www-test: setup pkg
+	@mkdir -p $(FUZZ_LOG_DIR)
+	node tests/www/run.mjs 2>&1 | tee $(FUZZ_LOG_DIR)/www.log
 
 ## clean: remove build output (root crate, fuzz crate, pkg/) and test logs.
 clean:
