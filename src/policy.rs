@@ -38,6 +38,16 @@ pub const MAX_POP_AGE: u64 = 3600;
 pub const MAX_CHALLENGE_LIFETIME: u64 = 86_400;
 /// Smallest accepted HMAC secret, bytes.
 pub const MIN_SECRET_LEN: usize = 32;
+/// Longest accepted identifier (audience, client_id, endpoint URL, name), bytes: identifiers
+/// end up in descriptions and audit records, which must stay small.
+pub const MAX_IDENTIFIER_LEN: usize = 2048;
+
+fn identifier(path: &str, v: &str) -> Result<(), PolicyError> {
+    if v.len() > MAX_IDENTIFIER_LEN {
+        return Err(PolicyError::new(path, format!("is longer than {MAX_IDENTIFIER_LEN} bytes")));
+    }
+    Ok(())
+}
 
 /// Whether the verifier acts as an authorization server or a resource server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Deserialize)]
@@ -256,6 +266,7 @@ impl Policy {
         if audience.is_empty() || audience != cfg.audience {
             return Err(PolicyError::new("audience", "must be a non-empty identifier without surrounding spaces"));
         }
+        identifier("audience", &cfg.audience)?;
         if cfg.attesters.is_empty() {
             return Err(PolicyError::new("attesters", "at least one trusted attester is required"));
         }
@@ -284,6 +295,12 @@ impl Policy {
                     }
                 }
                 keys.push(key);
+            }
+            if let Some(name) = &a.name {
+                identifier(&format!("attesters[{i}].name"), name)?;
+            }
+            for (j, id) in a.client_ids.iter().flatten().enumerate() {
+                identifier(&format!("attesters[{i}].clientIds[{j}]"), id)?;
             }
             if let Some(ids) = &a.client_ids
                 && ids.is_empty()
@@ -329,6 +346,9 @@ impl Policy {
             None => None,
             Some(c) => {
                 let lifetime = bounded("challenge.lifetime", c.lifetime, 300, 1, MAX_CHALLENGE_LIFETIME)?;
+                if let Some(e) = &c.endpoint {
+                    identifier("challenge.endpoint", e)?;
+                }
                 let tokens = match c.secret {
                     None => None,
                     Some(s) => Some(

@@ -187,6 +187,12 @@ fn policy_errors_are_found_when_the_policy_is_built() {
     let mut p = base.clone();
     p["audiance"] = json!("typo");
     cases.push((p, ""));
+    let mut p = base.clone();
+    p["audience"] = json!("https://".to_string() + &"a".repeat(4096));
+    cases.push((p, "audience"));
+    let mut p = base.clone();
+    p["attesters"][0]["clientIds"] = json!(["x".repeat(3000)]);
+    cases.push((p, "attesters[0].clientIds[0]"));
     for (policy, path) in cases {
         let err = Policy::from_json(&policy.to_string()).unwrap_err();
         assert_eq!(err.path, path, "{err}");
