@@ -9,7 +9,7 @@ use crate::cache::CachedAttester;
 use crate::checks::{Check, Checklist, JoseRules, Status};
 use crate::error::{Reason, Rejection};
 use crate::jose::jwk::{JwkError, PublicKey, truncate};
-use crate::jose::jws::{self, numeric_date};
+use crate::jose::jws::numeric_date;
 use crate::jose::sig::{SignatureCheck, Signed};
 use crate::policy::Policy;
 use crate::typ::{self, ATTESTATION_TYP};
@@ -86,15 +86,7 @@ pub(crate) fn check(
     let (now, tol) = (ctx.now, policy.clock_tolerance);
 
     // R-ATT-2, R-ATT-3 (syntax).
-    let jws = match jws::parse(token) {
-        Ok(j) => j,
-        Err(e) => {
-            RULES.record(list, e);
-            list.not_evaluated(&CHECKS[2..]);
-            return None;
-        }
-    };
-    list.pass(Check::AttestationCompact);
+    let jws = RULES.parse(list, token, &CHECKS[2..])?;
     let claims = &jws.claims;
 
     // R-ATT-3 (claim types, nbf).

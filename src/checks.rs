@@ -216,6 +216,22 @@ impl JoseRules {
         }
     }
 
+    /// Parses `token` as a compact JWS, recording the compact-serialization check; on failure
+    /// records the failing check and marks `later` (the artefact's remaining checks) not evaluated.
+    pub(crate) fn parse(&self, list: &mut Checklist, token: &str, later: &[Check]) -> Option<crate::jose::jws::Jws> {
+        match crate::jose::jws::parse(token) {
+            Ok(j) => {
+                list.pass(self.compact);
+                Some(j)
+            }
+            Err(e) => {
+                self.record(list, e);
+                list.not_evaluated(later);
+                None
+            }
+        }
+    }
+
     /// Records a JOSE parse failure on the right check.
     pub(crate) fn record(&self, list: &mut Checklist, e: JoseError) {
         let (check, reason) = match e {

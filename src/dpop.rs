@@ -11,7 +11,7 @@ use crate::error::{Reason, Rejection};
 use crate::http::HttpRequest;
 use crate::jose::b64;
 use crate::jose::jwk::{JwkError, PublicKey, truncate};
-use crate::jose::jws::{self, numeric_date};
+use crate::jose::jws::numeric_date;
 use crate::jose::sig::{SignatureCheck, Signed};
 use crate::policy::Policy;
 use crate::pop::MAX_JTI_LEN;
@@ -102,15 +102,7 @@ pub(crate) fn check(
     groups: &mut Vec<SigGroup>,
 ) -> Option<Dpop> {
     let (now, tol) = (ctx.now, policy.clock_tolerance);
-    let jws = match jws::parse(token) {
-        Ok(j) => j,
-        Err(e) => {
-            RULES.record(list, e);
-            list.not_evaluated(CHECKS.get(2..).unwrap_or_default());
-            return None;
-        }
-    };
-    list.pass(Check::DpopCompact);
+    let jws = RULES.parse(list, token, CHECKS.get(2..).unwrap_or_default())?;
     let claims = &jws.claims;
 
     // Claim types.

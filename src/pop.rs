@@ -8,7 +8,7 @@ use crate::challenge::{ChallengeFault, ct_str_eq};
 use crate::checks::{Check, Checklist, JoseRules, Status};
 use crate::error::{Reason, Rejection};
 use crate::jose::jwk::{PublicKey, truncate};
-use crate::jose::jws::{self, numeric_date};
+use crate::jose::jws::numeric_date;
 use crate::jose::sig::{SignatureCheck, Signed};
 use crate::policy::Policy;
 use crate::typ::{self, POP_TYP};
@@ -80,15 +80,7 @@ pub(crate) fn check(
     let (now, tol) = (ctx.now, policy.clock_tolerance);
 
     // R-POP-2 (syntax).
-    let jws = match jws::parse(token) {
-        Ok(j) => j,
-        Err(e) => {
-            RULES.record(list, e);
-            list.not_evaluated(&CHECKS[2..]);
-            return None;
-        }
-    };
-    list.pass(Check::PopCompact);
+    let jws = RULES.parse(list, token, &CHECKS[2..])?;
     let claims = &jws.claims;
 
     // R-POP-2 (claim types; legacy exp/nbf honoured when present).
