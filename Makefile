@@ -10,7 +10,7 @@ SECONDS ?= 60
 FUZZ_TARGET := verify_request
 FUZZ_LOG_DIR := test-output
 
-.PHONY: setup check nostd unit test js runtimes interop www-test fuzz fuzz-smoke bench demo clean \
+.PHONY: setup check nostd unit test js runtimes interop www-test edge-test load bench-js fuzz fuzz-smoke bench demo clean \
         wasm-tools pkg size wasm-test wasm-test-node wasm-test-browser
 
 ## setup: install targets/components/tools needed by `make test` (idempotent).
@@ -22,6 +22,8 @@ check:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets --all-features -- -D warnings
 	$(CARGO) clippy --lib --features wasm --target wasm32-unknown-unknown -- -D warnings
+	$(CARGO) fmt --manifest-path examples/fastly-compute/Cargo.toml -- --check
+	$(CARGO) clippy --target wasm32-wasip1 --manifest-path examples/fastly-compute/Cargo.toml -- -D warnings
 
 ## nostd: prove the library builds without std on a bare-metal target.
 nostd:
@@ -43,8 +45,9 @@ test: setup
 	@$(MAKE) --no-print-directory wasm-test
 	@$(MAKE) --no-print-directory interop
 	@$(MAKE) --no-print-directory www-test
+	@$(MAKE) --no-print-directory edge-test
 	@$(MAKE) --no-print-directory fuzz-smoke
-	@echo "make test: OK - tiers run: setup, check (fmt, clippy native + wasm32), nostd (thumbv7em-none-eabi), unit (cargo test --all-features), pkg, js (node --test + tsc), runtimes (node, deno, bun, workerd), wasm-test (node, chromium), interop (jose, @openid4vc/oauth2, oidc-provider), www-test (inspector in chromium), fuzz-smoke (20 s)"
+	@echo "make test: OK - tiers run: setup, check (fmt, clippy native + wasm32), nostd (thumbv7em-none-eabi), unit (cargo test --all-features), pkg, js (node --test + tsc), runtimes (node, deno, bun, workerd), wasm-test (node, chromium), interop (jose, @openid4vc/oauth2, oidc-provider), www-test (inspector in chromium), edge-test (workerd + Durable Objects, Viceroy), fuzz-smoke (20 s)"
 	@./scripts/test-summary
 
 ## js: the JS package's node --test suites and the TypeScript usage check (needs `make pkg`).
@@ -71,19 +74,31 @@ fuzz:
 fuzz-smoke:
 	@$(MAKE) --no-print-directory fuzz SECONDS=20
 
-## bench: micro-benchmarks (examples/bench.rs).
-bench:
+## bench: native micro-benchmarks (examples/bench.rs), then the JS benchmark against jose
+## (benches/; builds pkg/ first). BENCH_JS_ARGS=--quick or --profile for variants.
+bench: pkg
 	$(CARGO) run --release --example bench
+	./scripts/bench-js $(BENCH_JS_ARGS)
 
-## demo: build, then serve the inspector page on http://127.0.0.1:8080/ (preloaded with the
-## draft's example tokens: "Load draft example"); Ctrl-C stops it.
+## demo: the edge worker on http://127.0.0.1:8787 (AS + RS, Durable Object replay store) and the
+## inspector on http://127.0.0.1:8080/ ("Load draft example" fills in the draft's tokens); a demo
+## client runs both modes against the worker; Ctrl-C stops both.
 demo: setup pkg
-	@echo
 	@echo "== The CLI on the draft's example token request (at the examples' time) =="
 	@$(CARGO) run -q --release --features cli -- verify --policy tests/fixtures/policy.as.json --request tests/fixtures/request.token.json | head -5
-	@echo
-	@echo "inspector: http://127.0.0.1:8080/  (www/, js/, pkg/ served from 127.0.0.1 only; Ctrl-C stops it)"
-	./scripts/serve-www --port 8080
+	./scripts/edge-demo
+
+## edge-test: the Cloudflare Worker (wrangler dev / workerd, Durable Objects, miniflare) and the
+## Fastly app (Viceroy), 127.0.0.1 only.
+edge-test: setup pkg
+	@mkdir -p $(FUZZ_LOG_DIR)
+	./scripts/edge-test 2>&1 | tee $(FUZZ_LOG_DIR)/edge.log
+
+## load: autocannon vs the worker on workerd and the Fastly app on Viceroy; 127.0.0.1, bounded
+## (~5 min), stops by itself.
+load: setup pkg
+	@mkdir -p $(FUZZ_LOG_DIR)
+	./scripts/load 2>&1 | tee $(FUZZ_LOG_DIR)/load.log
 
 ## www-test: Playwright + /usr/bin/chromium tests of the inspector (screenshots in test-output/www/).
 www-test: setup pkg
@@ -174,3 +189,7 @@ wasm-test-browser: setup
 	@mkdir -p $(FUZZ_LOG_DIR)
 	WASM_BINDGEN_USE_BROWSER=1 WASM_BINDGEN_TEST_WEBDRIVER_JSON=$(CURDIR)/scripts/webdriver.json \
 	  $(WASM_TEST_ENV) $(WASM_TEST) 2>&1 | tee $(FUZZ_LOG_DIR)/wasm-browser.log
+
+## bench-js: only the JS benchmark (needs pkg/).
+bench-js:
+	./scripts/bench-js $(BENCH_JS_ARGS)

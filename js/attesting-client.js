@@ -35,7 +35,7 @@ const MODES = ["pop", "dpop"];
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /** The `error` of a `WWW-Authenticate` challenge list (RFC 6750 §3, RFC 9449 §7.1), if any. */
-export function wwwAuthenticateError(value) {
+function wwwAuthenticateError(value) {
   if (typeof value !== "string") return undefined;
   const m = /(?:^|[\s,])error\s*=\s*(?:"([^"]*)"|([^\s,]+))/i.exec(value);
   return m ? (m[1] ?? m[2]) : undefined;
@@ -74,7 +74,8 @@ export class AttestingClient {
    * @param {object} [options.metadata] AS metadata to use instead of fetching it
    * @param {string | ((url: URL) => string)} [options.audience] the PoP `aud` for a request URL
    *   (default: the issuer on the issuer's origin, the URL's origin elsewhere)
-   * @param {typeof fetch} [options.fetch] the underlying fetch (default: globalThis.fetch)
+   * @param {typeof fetch} [options.fetch] the underlying fetch (default: globalThis.fetch); it is
+   *   always called with one Request
    * @param {() => number} [options.now] seconds since the epoch (default: the system clock)
    */
   constructor(options) {
@@ -114,7 +115,7 @@ export class AttestingClient {
     if (this.#metadata !== undefined) return this.#metadata;
     if (this.#issuer === undefined) return {};
     this.#metadataPromise ??= (async () => {
-      const res = await this.#fetch(metadataUrl(this.#issuer), { headers: { Accept: "application/json" } });
+      const res = await this.#fetch(new Request(metadataUrl(this.#issuer), { headers: { Accept: "application/json" } }));
       await this.#observe(res, metadataUrl(this.#issuer), false);
       if (!res.ok) throw new Error(`AttestingClient: metadata request failed: HTTP ${res.status}`);
       const m = await res.json();
@@ -131,7 +132,7 @@ export class AttestingClient {
   async fetchChallenge() {
     const endpoint = (await this.metadata()).challenge_endpoint;
     if (typeof endpoint !== "string") throw new Error("AttestingClient: the server metadata has no challenge_endpoint");
-    const res = await this.#fetch(endpoint, { method: "POST", headers: { Accept: "application/json" } });
+    const res = await this.#fetch(new Request(endpoint, { method: "POST", headers: { Accept: "application/json" } }));
     await this.#observe(res, endpoint, false);
     if (!res.ok) throw new Error(`AttestingClient: challenge request failed: HTTP ${res.status}`);
     const body = await res.json();
@@ -229,9 +230,11 @@ export class AttestingClient {
   async #challengeFor(url) {
     const server = this.#server(url);
     if (server.challenges.length === 0) {
-      const m = await this.metadata();
+      // Without metadata, go ahead without a challenge: the server's use_attestation_challenge
+      // answer carries one, and the retry uses it.
+      const m = await this.metadata().catch(() => ({}));
       const onIssuerOrigin = this.#issuer !== undefined && new URL(this.#issuer).origin === url.origin;
-      if (onIssuerOrigin && typeof m.challenge_endpoint === "string") await this.fetchChallenge();
+      if (onIssuerOrigin && typeof m.challenge_endpoint === "string") await this.fetchChallenge().catch(() => undefined);
     }
     return server.challenges.shift(); // each challenge is used once
   }

@@ -7,3 +7,4 @@ await wasm.default({ module_or_path: new URL("../pkg/client_attestation_bg.wasm"
 bind(wasm);
 
 export * from "./core.js";
+export { AttestingClient } from "./attesting-client.js";

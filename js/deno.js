@@ -6,3 +6,4 @@ wasm.initSync({ module: await Deno.readFile(new URL("../pkg/client_attestation_b
 bind(wasm);
 
 export * from "./core.js";
+export { AttestingClient } from "./attesting-client.js";

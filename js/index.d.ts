@@ -240,3 +240,39 @@ export interface HttpMessage {
 export declare function parseHttpMessage(text: string): HttpMessage;
 /** The check table in spec order. */
 export declare function checks(): Array<{ id: string; requirement: string; title: string }>;
+
+// ---- AttestingClient (js/attesting-client.js) ----------------------------------------------
+export interface AttestingClientOptions {
+  /** The Client Attestation JWT, or a function returning it (called once and cached; called again on the request after a `use_fresh_attestation` answer). */
+  attestation: string | (() => string | Promise<string>);
+  /** The instance key: a private JWK, a generateKey() result, or an external signer. */
+  key: Jwk | GeneratedKey | ExternalSigner;
+  /** "pop": OAuth-Client-Attestation-PoP (default); "dpop": combined mode (attestation + DPoP proof). */
+  mode?: "pop" | "dpop";
+  /** The AS issuer identifier: its metadata gives challenge_endpoint and token_endpoint; the PoP audience on its origin. */
+  issuer?: string;
+  /** AS metadata to use instead of fetching it. */
+  metadata?: Record<string, unknown>;
+  /** The PoP `aud` for a request URL (default: the issuer on the issuer's origin, else the URL's origin). */
+  audience?: string | ((url: URL) => string);
+  /** The fetch to wrap (default: globalThis.fetch); always called with one Request. */
+  fetch?: (request: Request) => Promise<Response>;
+  /** Seconds since the epoch (default: the system clock). */
+  now?: () => NumericDate;
+}
+
+/** fetch() with attestation-based client authentication: a fresh PoP or DPoP proof per request, challenges and DPoP nonces picked up from every response, one retry on use_attestation_challenge / use_dpop_nonce. */
+export declare class AttestingClient {
+  constructor(options: AttestingClientOptions);
+  readonly mode: "pop" | "dpop";
+  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+  /** POST to the metadata's token_endpoint with form-encoded `params` (default grant_type=client_credentials). */
+  requestToken(params?: Record<string, string>, init?: RequestInit): Promise<Response>;
+  metadata(): Promise<Record<string, unknown>>;
+  /** POST to the metadata's challenge_endpoint; the challenge is kept for the next request. */
+  fetchChallenge(): Promise<string>;
+  /** The latest DPoP-Nonce held for the URL's origin. */
+  dpopNonce(url: string | URL): string | undefined;
+  /** Unused challenges held for the URL's origin. */
+  challengesHeld(url: string | URL): number;
+}

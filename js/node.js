@@ -8,3 +8,4 @@ wasm.initSync({ module: readFileSync(new URL("../pkg/client_attestation_bg.wasm"
 bind(wasm);
 
 export * from "./core.js";
+export { AttestingClient } from "./attesting-client.js";

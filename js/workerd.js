@@ -8,3 +8,4 @@ wasm.initSync({ module });
 bind(wasm);
 
 export * from "./core.js";
+export { AttestingClient } from "./attesting-client.js";

@@ -22,6 +22,7 @@ const mf = new Miniflare({
     mod("ESModule", "js/workerd.js"),
     mod("ESModule", "js/core.js"),
     mod("ESModule", "js/internal.js"),
+    mod("ESModule", "js/attesting-client.js"),
     mod("ESModule", "pkg/client_attestation.js"),
     mod("CompiledWasm", "pkg/client_attestation_bg.wasm"),
   ],
