@@ -11,7 +11,7 @@
 // The runtime entry points (node.js, browser.js, deno.js, workerd.js) load the wasm and hand it
 // to internal.js before anything here runs.
 
-import { core } from "./internal.js";
+import { core, nativeVerify } from "./internal.js";
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 const encoder = new TextEncoder();
@@ -180,6 +180,8 @@ export class Verifier {
       throw new RangeError("policy.replayCapacity must be a positive integer");
     }
     if (backend === "webcrypto" && subtle === undefined) throw new TypeError("this runtime has no crypto.subtle");
+    // "auto": the runtime's native crypto (node:crypto in Node), else WebCrypto, else wasm;
+    // "webcrypto": WebCrypto where it supports the algorithm, else wasm; "wasm": pure wasm.
     this.#core = wrap(() => new (core().WasmVerifier)(JSON.stringify(model), replayCapacity));
     this.#replay = replay ?? null;
     this.#backend = backend;
@@ -192,30 +194,46 @@ export class Verifier {
   async verify(input) {
     const request = coreRequest(input);
     const prepared = wrap(() => this.#core.prepare(JSON.stringify(request)));
-    const checks = prepared.signatureChecks();
     let settled = null;
-    if (this.#backend !== "wasm" && checks.length > 0 && canUseWebCrypto(checks)) {
-      try {
-        const results = await webCryptoVerify(checks);
-        settled = prepared.settle(Uint8Array.from(results, (ok) => (ok ? 1 : 0)));
-      } catch (e) {
-        if (this.#backend === "webcrypto") throw e;
-        // An algorithm this runtime's WebCrypto lacks (e.g. Ed25519 in older browsers): the
-        // pure-wasm backend decides this request.
+    try {
+      const checks = prepared.signatureChecks();
+      const backend =
+        this.#backend === "wasm" || checks.length === 0
+          ? null
+          : this.#backend === "auto" && nativeVerify() !== null
+            ? nativeVerify()
+            : canUseWebCrypto(checks)
+              ? webCryptoVerify
+              : null;
+      if (backend !== null) {
+        try {
+          const results = await backend(checks);
+          settled = prepared.settle(Uint8Array.from(results, (ok) => (ok ? 1 : 0)));
+        } catch {
+          // An algorithm this runtime's crypto lacks (e.g. Ed25519 in older browsers): the
+          // pure-wasm backend decides this request.
+        }
       }
+      settled ??= prepared.settleWithWasm();
+    } finally {
+      prepared.free();
     }
-    settled ??= prepared.settleWithWasm();
+    try {
+      return await this.#finish(settled);
+    } finally {
+      settled.free();
+    }
+  }
+
+  async #finish(settled) {
+    if (this.#replay === null) return settled.completeWithDefaultStore(this.#core);
     const entries = settled.replayEntries();
     const answers = [];
     for (const e of entries) {
-      if (this.#replay === null) {
-        answers.push(this.#core.checkAndStore(e.key, e.expiresAt, request.now));
-      } else {
-        try {
-          answers.push((await this.#replay.checkAndStore(e.key, e.expiresAt)) === true);
-        } catch {
-          answers.push(undefined); // unreachable store: the core fails closed
-        }
+      try {
+        answers.push((await this.#replay.checkAndStore(e.key, e.expiresAt)) === true);
+      } catch {
+        answers.push(undefined); // unreachable store: the core fails closed
       }
     }
     return settled.complete(answers);

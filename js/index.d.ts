@@ -28,7 +28,7 @@ export interface ReplayStore {
 export interface VerifierOptions extends PolicyModel {
   /** Shared replay store (e.g. a Durable Object); default: a bounded in-memory store per isolate. */
   replay?: ReplayStore;
-  /** Signature backend: WebCrypto where available ("auto"), or pure wasm. */
+  /** Signature backend: "auto" (node:crypto in Node, WebCrypto elsewhere, wasm as fallback), "webcrypto" (WebCrypto, wasm as fallback), or pure "wasm". */
   backend?: "auto" | "webcrypto" | "wasm";
   /** Entries of the default in-memory replay store (default 100 000). */
   replayCapacity?: number;
@@ -103,7 +103,8 @@ export interface Accepted {
   attestation: Decoded;
   proof: Decoded;
   audit: Audit;
-  checks: CheckResult[];
+  /** Every check in spec order: present when verified with `explain: true`. */
+  checks?: CheckResult[];
 }
 
 export interface ResponseData {
@@ -120,11 +121,14 @@ export interface Rejected {
   reason: string;
   /** Requirement id, e.g. "R-POP-6". */
   requirement: string;
+  /** The deciding check's id, e.g. "pop.aud". */
+  check: string | null;
   description: string;
   status: number;
   response: ResponseData;
   audit: Audit;
-  checks: CheckResult[];
+  /** Every check in spec order: present when verified with `explain: true`. */
+  checks?: CheckResult[];
 }
 
 export type VerifyResult = Accepted | Rejected;

@@ -6,6 +6,18 @@ export function bind(module) {
   wasm = module;
 }
 
+let native = null;
+
+/** A runtime-native signature backend (set by the Node entry): checks → Promise<boolean[]>. */
+export function setNativeVerify(fn) {
+  native = fn;
+}
+
+/** The runtime-native backend, or null. */
+export function nativeVerify() {
+  return native;
+}
+
 /** The wasm module (throws before the entry point initialised it). */
 export function core() {
   if (wasm === null) throw new Error("client-attestation: the wasm module is not initialised");

@@ -2,10 +2,13 @@
 // no manual init.
 import { readFileSync } from "node:fs";
 import * as wasm from "../pkg/client_attestation.js";
-import { bind } from "./internal.js";
+import { bind, setNativeVerify } from "./internal.js";
+import { nodeCryptoVerify } from "./node-crypto.js";
 
 wasm.initSync({ module: readFileSync(new URL("../pkg/client_attestation_bg.wasm", import.meta.url)) });
 bind(wasm);
+// Bun runs this entry too; its node:crypto callback verify is not worth the risk: WebCrypto there.
+if (globalThis.Bun === undefined) setNativeVerify(nodeCryptoVerify);
 
 export * from "./core.js";
 export { AttestingClient } from "./attesting-client.js";

@@ -138,6 +138,7 @@ pub(crate) fn check(
     // R-ATT-6: resolve trusted keys by kid and alg, restricted to attesters permitted for sub;
     // the signatures themselves are decided later (two-phase verification).
     let mut candidates = Vec::new();
+    let mut hit = false;
     match alg {
         None => list.set(Check::AttestationSignature, Status::NotEvaluated),
         Some(alg) => {
@@ -190,6 +191,7 @@ pub(crate) fn check(
             }) {
                 // This exact token verified before with one of the keys it may use: reuse it.
                 list.pass(Check::AttestationSignature);
+                hit = true;
             } else {
                 let start = sigs.len();
                 for &(ai, ki) in &candidates {
@@ -254,7 +256,14 @@ pub(crate) fn check(
         Some(Value::Object(cnf)) => cnf.get("jwk"),
         _ => None,
     };
+    let cached_key = cached.filter(|_| hit).and_then(|c| c.instance_key.clone());
     let cnf = match jwk {
+        Some(_) if cached_key.is_some() => {
+            // The same token's cnf.jwk, validated when it was cached.
+            list.pass(Check::AttestationCnf);
+            list.pass(Check::AttestationCnfPublic);
+            cached_key
+        }
         None => {
             list.fail(Check::AttestationCnf, rej(Reason::AttestationCnfMissing, "cnf.jwk is absent"));
             list.set(Check::AttestationCnfPublic, Status::NotEvaluated);

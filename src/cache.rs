@@ -9,12 +9,13 @@
 //! [`crate::Verifier`] (one policy): build a new one with a new policy. Like the replay store
 //! it is owned by the caller — the core keeps no state.
 
+use crate::jose::jwk::PublicKey;
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use sha2::{Digest, Sha256};
 
 /// What a hit restores for the audit record.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CachedAttester {
     /// The attester's name in the policy.
     pub name: Option<String>,
@@ -22,6 +23,8 @@ pub struct CachedAttester {
     pub kid: Option<String>,
     /// The verifying key's thumbprint.
     pub thumbprint: String,
+    /// The attestation's `cnf.jwk`, already validated (not parsed again on a hit).
+    pub instance_key: Option<PublicKey>,
 }
 
 /// A bounded cache of verified attestations.
@@ -88,7 +91,7 @@ mod tests {
     use super::*;
 
     fn a(t: &str) -> CachedAttester {
-        CachedAttester { name: None, kid: None, thumbprint: t.into() }
+        CachedAttester { name: None, kid: None, thumbprint: t.into(), instance_key: None }
     }
 
     #[test]

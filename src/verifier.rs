@@ -745,7 +745,12 @@ impl Settled {
         else {
             return;
         };
-        let attester = CachedAttester { name: p.audit.attester.clone(), kid: p.audit.attester_kid.clone(), thumbprint };
+        let attester = CachedAttester {
+            name: p.audit.attester.clone(),
+            kid: p.audit.attester_kid.clone(),
+            thumbprint,
+            instance_key: p.att.as_ref().and_then(|a| a.cnf.clone()),
+        };
         cache.insert(hash, exp, attester, p.audit.time);
     }
 

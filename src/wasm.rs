@@ -49,6 +49,24 @@ fn random16() -> Result<[u8; 16], JsError> {
     builder::random_bytes16().map_err(|e| JsError::new(&e.to_string()))
 }
 
+/// JSON text → a JS value through the engine's `JSON.parse`.
+fn parse_json(text: &str) -> Result<JsValue, JsError> {
+    js_sys::JSON::parse(text).map_err(|_| JsError::new("internal: result is not JSON"))
+}
+
+/// The result object; randomness is drawn only when the error response needs a fresh
+/// challenge or DPoP nonce.
+fn result(verifier: &crate::Verifier, verdict: &crate::Verdict, now: i64, explain: bool) -> Result<JsValue, JsError> {
+    let response = if verdict.is_accepted() {
+        None
+    } else if verdict.needs_challenge() || verdict.needs_dpop_nonce() {
+        verifier.respond(verdict, now, &random16()?)
+    } else {
+        verifier.error_response(verdict, None)
+    };
+    parse_json(&verdict_json(verdict, response.as_ref(), explain))
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct JsRequest {
@@ -119,6 +137,7 @@ impl WasmVerifier {
             verifier: self.inner.clone(),
             cache: self.cache.clone(),
             now: ctx.now,
+            explain: ctx.explain,
         })
     }
 
@@ -127,8 +146,7 @@ impl WasmVerifier {
     pub fn verify_sync(&self, request: &str) -> Result<JsValue, JsError> {
         let (req, ctx) = from_js::<JsRequest>(request, "request")?.split()?;
         let verdict = self.inner.verify_cached(&req, &ctx, &mut *self.store.borrow_mut(), &mut self.cache.borrow_mut());
-        let response = self.inner.respond(&verdict, ctx.now, &random16()?);
-        to_js(&verdict_json(&verdict, response.as_ref()))
+        result(&self.inner, &verdict, ctx.now, ctx.explain)
     }
 
     /// The default replay store: `true` fresh (now recorded), `false` replayed, `undefined`
@@ -165,7 +183,7 @@ impl WasmVerifier {
             .issue_challenge(now, &random16()?)
             .ok_or_else(|| JsError::new("the policy has no challenge secret: no challenges to hand out"))?;
         let nonce = self.inner.issue_dpop_nonce(now, &random16()?);
-        to_js(&response_json(&self.inner.challenge_response(&challenge, nonce.as_deref())))
+        parse_json(&response_json(&self.inner.challenge_response(&challenge, nonce.as_deref())))
     }
 
     /// AS/RS metadata members for this policy.
@@ -186,6 +204,7 @@ pub struct WasmPrepared {
     verifier: Rc<crate::Verifier>,
     cache: Rc<RefCell<AttestationCache>>,
     now: i64,
+    explain: bool,
 }
 
 fn consumed() -> JsError {
@@ -236,7 +255,7 @@ impl WasmPrepared {
 impl WasmPrepared {
     fn settled(&self, s: crate::Settled) -> WasmSettled {
         s.cache_into(&mut self.cache.borrow_mut());
-        WasmSettled { inner: Some(s), verifier: self.verifier.clone(), now: self.now }
+        WasmSettled { inner: Some(s), verifier: self.verifier.clone(), now: self.now, explain: self.explain }
     }
 }
 
@@ -246,6 +265,7 @@ pub struct WasmSettled {
     inner: Option<crate::Settled>,
     verifier: Rc<crate::Verifier>,
     now: i64,
+    explain: bool,
 }
 
 #[wasm_bindgen(js_class = WasmSettled)]
@@ -257,6 +277,14 @@ impl WasmSettled {
         let entries: Vec<Value> =
             s.replay_entries().iter().map(|e| json!({ "key": e.key, "expiresAt": e.expires_at })).collect();
         to_js(&entries)
+    }
+
+    /// Phase 3 with the verifier's own per-isolate replay store, in one call.
+    #[wasm_bindgen(js_name = completeWithDefaultStore)]
+    pub fn complete_with_default_store(&mut self, verifier: &WasmVerifier) -> Result<JsValue, JsError> {
+        let s = self.inner.take().ok_or_else(consumed)?;
+        let verdict = s.complete_with(&mut *verifier.store.borrow_mut());
+        result(&self.verifier, &verdict, self.now, self.explain)
     }
 
     /// Phase 3: one answer per entry — `true` fresh, `false` replayed, anything else
@@ -271,9 +299,7 @@ impl WasmSettled {
                 None => ReplayOutcome::Unavailable,
             })
             .collect();
-        let verdict = s.complete(&answers);
-        let response = self.verifier.respond(&verdict, self.now, &random16()?);
-        to_js(&verdict_json(&verdict, response.as_ref()))
+        result(&self.verifier, &s.complete(&answers), self.now, self.explain)
     }
 }
 

@@ -50,7 +50,7 @@ export function explain(result) {
 
 /** The id of the first failing check of a rejected result (e.g. "pop.aud"), or null. */
 export function failedCheck(result) {
-  return (result.checks ?? []).find((c) => c.status === "fail")?.id ?? null;
+  return result.check ?? (result.checks ?? []).find((c) => c.status === "fail")?.id ?? null;
 }
 
 /** Decodes a compact JWS without verifying it: { header, claims }. */

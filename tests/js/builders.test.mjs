@@ -424,7 +424,7 @@ describe("checks", () => {
     const ids = table.map((c) => c.id);
     assert.equal(new Set(ids).size, ids.length);
     for (const c of table) assert.ok(c.id && c.requirement && c.title);
-    const r = await new Verifier(policyAs).verify(normal(draftAttestation, draftPopAs));
+    const r = await new Verifier(policyAs).verify({ ...normal(draftAttestation, draftPopAs), explain: true });
     assertOk(r);
     assert.deepEqual(r.checks.map((c) => c.id), ids.filter((id) => r.checks.some((c) => c.id === id)), "result checks in table order");
     for (const c of r.checks) {

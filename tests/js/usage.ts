@@ -126,7 +126,7 @@ function handle(result: VerifyResult): Response | string {
   const audit: Audit = result.audit;
   const decision: "accept" | "reject" = audit.decision;
   const mechanism: "attestation_pop_jwt" | "dpop_combined" | null = audit.mechanism;
-  const checks: CheckResult[] = result.checks;
+  const checks: CheckResult[] = result.checks ?? [];
   void [decision, mechanism, checks.map((c) => `${c.id} ${c.requirement} ${c.status} ${c.reason ?? ""}`)];
   if (result.ok) {
     const ok: Accepted = result;
