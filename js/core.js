@@ -197,11 +197,14 @@ export class Verifier {
     let settled = null;
     try {
       const checks = prepared.signatureChecks();
+      const native = this.#backend === "auto" ? nativeVerify() : null;
       const backend =
         this.#backend === "wasm" || checks.length === 0
           ? null
-          : this.#backend === "auto" && nativeVerify() !== null
-            ? nativeVerify()
+          : native !== null
+            ? checks.every((c) => native.algs.has(c.alg))
+              ? native.verify
+              : null
             : canUseWebCrypto(checks)
               ? webCryptoVerify
               : null;

@@ -8,12 +8,16 @@ export function bind(module) {
 
 let native = null;
 
-/** A runtime-native signature backend (set by the Node entry): checks → Promise<boolean[]>. */
-export function setNativeVerify(fn) {
-  native = fn;
+/**
+ * A runtime-native signature backend (set by the Node entry): `verify(checks) → Promise<boolean[]>`
+ * for the algorithms in `algs`; requests needing others go to wasm (measured faster than the
+ * runtime's WebCrypto there).
+ */
+export function setNativeVerify(verify, algs) {
+  native = { verify, algs: new Set(algs) };
 }
 
-/** The runtime-native backend, or null. */
+/** The runtime-native backend `{ verify, algs }`, or null. */
 export function nativeVerify() {
   return native;
 }
