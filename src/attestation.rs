@@ -124,16 +124,7 @@ pub(crate) fn check(
 
     // R-ATT-5.
     let alg = RULES.alg(&jws.header, policy.algorithms);
-    let alg = match alg {
-        Ok(a) => {
-            list.pass(Check::AttestationAlg);
-            Some(a)
-        }
-        Err(e) => {
-            list.fail(Check::AttestationAlg, e);
-            None
-        }
-    };
+    let alg = list.keep(Check::AttestationAlg, alg);
 
     // R-ATT-6: resolve trusted keys by kid and alg, restricted to attesters permitted for sub;
     // the signatures themselves are decided later (two-phase verification).

@@ -147,6 +147,19 @@ impl Checklist {
             }
         }
     }
+    /// Records a result and keeps its value when it passed.
+    pub(crate) fn keep<T>(&mut self, check: Check, r: Result<T, Rejection>) -> Option<T> {
+        match r {
+            Ok(v) => {
+                self.pass(check);
+                Some(v)
+            }
+            Err(e) => {
+                self.fail(check, e);
+                None
+            }
+        }
+    }
     pub(crate) fn not_evaluated(&mut self, checks: &[Check]) {
         for c in checks {
             self.set(*c, Status::NotEvaluated);

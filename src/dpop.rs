@@ -133,26 +133,8 @@ pub(crate) fn check(
         }
         (a, _) => a,
     };
-    let alg = match alg {
-        Ok(a) => {
-            list.pass(Check::DpopAlg);
-            Some(a)
-        }
-        Err(e) => {
-            list.fail(Check::DpopAlg, e);
-            None
-        }
-    };
-    let key = match key {
-        Ok(k) => {
-            list.pass(Check::DpopJwk);
-            Some(k)
-        }
-        Err(e) => {
-            list.fail(Check::DpopJwk, e);
-            None
-        }
-    };
+    let alg = list.keep(Check::DpopAlg, alg);
+    let key = list.keep(Check::DpopJwk, key);
 
     // Signature with the header jwk.
     match (alg, &key) {

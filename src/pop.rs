@@ -120,16 +120,7 @@ pub(crate) fn check(
         }
         _ => Ok(a),
     });
-    let alg = match alg {
-        Ok(a) => {
-            list.pass(Check::PopAlg);
-            Some(a)
-        }
-        Err(e) => {
-            list.fail(Check::PopAlg, e);
-            None
-        }
-    };
+    let alg = list.keep(Check::PopAlg, alg);
 
     // R-POP-5: only cnf.jwk verifies a PoP; any jwk/kid/x5c in its header is ignored.
     match (alg, cnf) {
@@ -183,16 +174,7 @@ pub(crate) fn check(
         Some(_) => Err(rej(Reason::PopJtiMissing, "jti is not a string")),
         None => Err(Rejection::new(Reason::PopJtiMissing)),
     };
-    let jti = match jti {
-        Ok(j) => {
-            list.pass(Check::PopJti);
-            Some(j)
-        }
-        Err(e) => {
-            list.fail(Check::PopJti, e);
-            None
-        }
-    };
+    let jti = list.keep(Check::PopJti, jti);
 
     // R-POP-9 / R-POP-10 (evaluated first: a legacy PoP may take its creation time from it).
     let presented = match claims.get("challenge") {
