@@ -99,14 +99,7 @@ function coreRequest(input) {
   };
 }
 
-function bearerOrDpopToken(headers) {
-  for (const [name, value] of headers) {
-    if (name.toLowerCase() !== "authorization") continue;
-    const m = /^(?:Bearer|DPoP)[ \t]+(\S+)$/i.exec(value.trim());
-    if (m) return m[1];
-  }
-  return undefined;
-}
+const MAX_FORM_BODY = 64 * 1024;
 
 // ---- WebCrypto signature backend ------------------------------------------------------------
 
@@ -192,7 +185,10 @@ export class Verifier {
    * options throw.
    */
   async verify(input) {
-    const request = coreRequest(input);
+    return this.#verifyCore(coreRequest(input));
+  }
+
+  async #verifyCore(request) {
     const prepared = wrap(() => this.#core.prepare(JSON.stringify(request)));
     let settled = null;
     try {
@@ -258,23 +254,23 @@ export class Verifier {
       throw new TypeError("verifyRequest() takes a Fetch API Request");
     }
     const headers = headerPairs(request.headers);
-    let clientId = options.clientId;
+    // The core reads the form's client_id (refusing a repeated one) and the Authorization token.
+    let formBody;
     const type = request.headers.get("content-type") ?? "";
-    if (clientId === undefined && type.toLowerCase().startsWith("application/x-www-form-urlencoded") && request.body) {
+    if (options.clientId == null && type.toLowerCase().startsWith("application/x-www-form-urlencoded") && request.body) {
       try {
-        clientId = new URLSearchParams(await request.clone().text()).get("client_id") ?? undefined;
+        const text = await request.clone().text();
+        // Over the core's limit: send a prefix that is still over it, so the core refuses the form.
+        formBody = text.length > MAX_FORM_BODY ? text.slice(0, MAX_FORM_BODY + 1) : text;
       } catch {
-        clientId = undefined;
+        formBody = undefined; // the body was already consumed: pass options.clientId instead
       }
     }
-    return this.verify({
-      ...options,
-      method: request.method,
-      url: request.url,
-      headers,
-      clientId,
-      accessToken: options.accessToken ?? bearerOrDpopToken(headers),
-    });
+    const input = { ...options, method: request.method, url: request.url, headers };
+    const core = coreRequest(input);
+    core.formBody = formBody === undefined ? undefined : wellFormed(formBody);
+    core.accessTokenFromHeader = options.accessToken == null;
+    return this.#verifyCore(core);
   }
 
   /** The HTTP error response for a rejected result: status, headers, JSON body. */

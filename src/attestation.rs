@@ -51,6 +51,10 @@ pub(crate) const CHECKS: [Check; 11] = [
     Check::AttestationFreshness,
 ];
 
+/// At most this many trusted keys are tried for one attestation (a token without `kid`, or
+/// keys without `kid` in the trust store, would otherwise cost one verification per key).
+pub const MAX_CANDIDATE_KEYS: usize = 4;
+
 /// A trusted key that may have signed the attestation: (attester index, key index).
 pub(crate) type KeyRef = (usize, usize);
 
@@ -164,6 +168,12 @@ pub(crate) fn check(
                     Ok(None) => format!("no trusted {} key", alg.name()),
                     Err(()) => String::from("kid is not a string"),
                 };
+                list.fail(Check::AttestationSignature, rej(Reason::AttestationUnknownKey, detail));
+            } else if candidates.len() > MAX_CANDIDATE_KEYS {
+                let detail = format!(
+                    "{} trusted keys match and at most {MAX_CANDIDATE_KEYS} are tried: the attestation needs a kid",
+                    candidates.len()
+                );
                 list.fail(Check::AttestationSignature, rej(Reason::AttestationUnknownKey, detail));
             } else if candidates.is_empty() {
                 let detail = match &sub {

@@ -30,7 +30,7 @@ macro_rules! checks {
 }
 
 checks! {
-    Request = "request.limits", "-", "The request's header lines are within size limits.";
+    Request = "request.limits", "-", "The request's header lines are within size limits, and its form body (if given) has at most one client_id.";
     AttestationHeader = "attestation.header", "R-ATT-1", "Exactly one OAuth-Client-Attestation header line.";
     PopHeader = "pop.header", "R-POP-1", "Exactly one OAuth-Client-Attestation-PoP header line (normal mode).";
     AttestationCompact = "attestation.compact", "R-ATT-2", "The attestation is a compact JWS: three non-empty strict base64url segments, at most 16 KiB.";

@@ -88,7 +88,7 @@ macro_rules! reasons {
 reasons! {
     // ---- request view -------------------------------------------------------------------------
     RequestInvalid = "request.invalid", InvalidRequest, "-",
-        "The HTTP request view is unusable (too many or too large header lines).";
+        "The request is unusable: too many or too large header lines, or a malformed, oversized or repeated form parameter.";
     // ---- attestation: transport (R-ATT-1) ------------------------------------------------------
     AttestationMissing = "attestation.missing", InvalidClient, "R-ATT-1",
         "The request carries no OAuth-Client-Attestation header, so the client is not authenticated.";

@@ -48,16 +48,8 @@ pub fn parse(text: &str) -> Result<Message, String> {
     } else {
         parse_raw(trimmed)?
     };
-    m.client_id = form_client_id(&m);
-    m.access_token = m.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("authorization")).and_then(|(_, v)| {
-        let mut parts = v.split_whitespace();
-        match (parts.next(), parts.next(), parts.next()) {
-            (Some(s), Some(t), None) if s.eq_ignore_ascii_case("bearer") || s.eq_ignore_ascii_case("dpop") => {
-                Some(t.to_string())
-            }
-            _ => None,
-        }
-    });
+    m.client_id = form_client_id(&m.headers, m.body.as_deref())?;
+    m.access_token = access_token(&m.headers);
     Ok(m)
 }
 
@@ -262,18 +254,61 @@ fn percent_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-fn form_client_id(m: &Message) -> Option<String> {
-    let form = m.headers.iter().any(|(n, v)| {
+/// The fields of an `application/x-www-form-urlencoded` body, in order; an error names a
+/// malformed percent-encoding or a field that is not UTF-8.
+pub fn form_fields(body: &str) -> Result<Vec<(String, String)>, String> {
+    body.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            match (percent_decode(k), percent_decode(v)) {
+                (Some(k), Some(v)) => Ok((k, v)),
+                _ => Err(format!(
+                    "the form field `{}` is not valid percent-encoded UTF-8",
+                    crate::jose::jwk::truncate(pair)
+                )),
+            }
+        })
+        .collect()
+}
+
+/// Whether the headers declare an `application/x-www-form-urlencoded` body.
+pub fn is_form(headers: &[(String, String)]) -> bool {
+    headers.iter().any(|(n, v)| {
         n.eq_ignore_ascii_case("content-type")
             && v.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded")
-    });
-    if !form {
-        return None;
-    }
-    m.body.as_deref()?.split('&').find_map(|pair| {
-        let (k, v) = pair.split_once('=')?;
-        (percent_decode(k)? == "client_id").then(|| percent_decode(v)).flatten()
     })
+}
+
+/// The `client_id` of a form body (R-ATT-8 input): `Ok(None)` when the body is not a form or has
+/// none; an error when the form is malformed or repeats `client_id` (RFC 6749 §3.1: request
+/// parameters must not be included more than once).
+pub fn form_client_id(headers: &[(String, String)], body: Option<&str>) -> Result<Option<String>, String> {
+    let Some(body) = body.filter(|_| is_form(headers)) else {
+        return Ok(None);
+    };
+    let mut ids = form_fields(body)?.into_iter().filter(|(k, _)| k == "client_id").map(|(_, v)| v);
+    let first = ids.next();
+    if ids.next().is_some() {
+        return Err(String::from("client_id appears more than once in the form body"));
+    }
+    Ok(first)
+}
+
+/// The token of a `Bearer` or `DPoP` `Authorization` header (RFC 6750, RFC 9449), if exactly one
+/// such header carries exactly one token.
+pub fn access_token(headers: &[(String, String)]) -> Option<String> {
+    let mut auth = headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case("authorization"));
+    let (Some((_, v)), None) = (auth.next(), auth.next()) else {
+        return None;
+    };
+    let mut parts = v.split_whitespace();
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(s), Some(t), None) if s.eq_ignore_ascii_case("bearer") || s.eq_ignore_ascii_case("dpop") => {
+            Some(t.to_string())
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -301,6 +336,20 @@ mod tests {
         assert_eq!(m.access_token.as_deref(), Some("tok"));
         assert_eq!(parse("curl example.com/x").unwrap().url, "http://example.com/x");
         assert_eq!(parse("curl -d a=b https://h/").unwrap().method, "POST");
+    }
+
+    #[test]
+    fn form_helpers() {
+        let h = [("Content-Type".to_string(), "application/x-www-form-urlencoded; charset=utf-8".to_string())];
+        assert_eq!(form_client_id(&h, Some("a=1&client_id=c%201")), Ok(Some("c 1".into())));
+        assert_eq!(form_client_id(&h, Some("a=1")), Ok(None));
+        assert!(form_client_id(&h, Some("client_id=a&client_id=b")).is_err(), "repeated");
+        assert!(form_client_id(&h, Some("client_id=%zz")).is_err(), "malformed");
+        assert_eq!(form_client_id(&[], Some("client_id=a")), Ok(None), "not a form");
+        let auth = |v: &str| [("authorization".to_string(), v.to_string())];
+        assert_eq!(access_token(&auth("DPoP tok")), Some("tok".into()));
+        assert_eq!(access_token(&auth("Basic abc")), None);
+        assert_eq!(access_token(&auth("Bearer a b")), None);
     }
 
     #[test]

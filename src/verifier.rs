@@ -51,6 +51,11 @@ pub struct RequestContext {
     /// The thumbprint the access token is bound to (`cnf.jkt`), for the DPoP key check (R-DPOP-10).
     #[serde(default)]
     pub access_token_jkt: Option<String>,
+    /// The request body, when it is `application/x-www-form-urlencoded` and `client_id` is not
+    /// given: its `client_id` is then compared with `sub` (R-ATT-8); a repeated `client_id`, a
+    /// malformed form, or one over 64 KiB is `request.invalid`.
+    #[serde(default)]
+    pub form_body: Option<String>,
     /// Evaluate every check even after one failed (for explaining); default: skip signature
     /// work that cannot change the decision.
     #[serde(default)]
@@ -63,6 +68,9 @@ impl RequestContext {
         RequestContext { now, ..Default::default() }
     }
 }
+
+/// Largest form body read for its `client_id`, bytes.
+pub const MAX_FORM_BODY: usize = 64 * 1024;
 
 /// A group of signature checks of which one must pass (one per candidate key).
 #[derive(Clone, Debug)]
@@ -260,6 +268,8 @@ pub struct Prepared {
 #[derive(Clone, Debug)]
 pub struct Settled {
     inner: Prepared,
+    /// Computed once when the signatures are settled (each key is a SHA-256).
+    entries: Vec<ReplayEntry>,
 }
 
 /// What to record in the replay store.
@@ -365,8 +375,27 @@ impl Verifier {
             auth_scheme: req.auth_scheme().map(ToString::to_string),
         };
 
-        if !req.within_limits() {
-            list.fail(Check::Request, Rejection::with(Reason::RequestInvalid, "too many or too large header lines"));
+        // The form body's client_id, when the caller did not extract it.
+        let form_client = match (&ctx.client_id, ctx.form_body.as_deref()) {
+            (None, Some(b)) if b.len() > MAX_FORM_BODY => Err(String::from("the form body is larger than 64 KiB")),
+            (None, Some(b)) => crate::httpmsg::form_client_id(&req.headers, Some(b)),
+            _ => Ok(None),
+        };
+        let with_form_client;
+        let ctx = match &form_client {
+            Ok(Some(id)) => {
+                with_form_client = RequestContext { client_id: Some(id.clone()), ..ctx.clone() };
+                &with_form_client
+            }
+            _ => ctx,
+        };
+        let limits = if !req.within_limits() {
+            Err(String::from("too many or too large header lines"))
+        } else {
+            form_client.map(|_| ())
+        };
+        if let Err(why) = limits {
+            list.fail(Check::Request, Rejection::with(Reason::RequestInvalid, why));
             for c in Check::ALL.iter().filter(|c| **c != Check::Request) {
                 list.set(*c, Status::NotEvaluated);
             }
@@ -702,7 +731,8 @@ impl Prepared {
                 None => self.list.fail(g.check, Rejection::new(g.reason)),
             }
         }
-        Settled { inner: self }
+        let entries = replay_entries_of(&self);
+        Settled { inner: self, entries }
     }
 
     /// Phase 2 with a backend; within a group, stops at the first key that verifies.
@@ -756,30 +786,8 @@ impl Settled {
 
     /// What to record in the replay store — the PoP's and/or the DPoP proof's `jti`, each
     /// keyed by its signing key — non-empty only if every other check passed.
-    pub fn replay_entries(&self) -> Vec<ReplayEntry> {
-        let p = &self.inner;
-        if p.list.first_failure().is_some() {
-            return Vec::new();
-        }
-        let mut out = Vec::new();
-        let cnf = p.att.as_ref().and_then(|a| a.cnf.as_ref());
-        if let (Some(k), Some(jti)) = (cnf, p.pop.as_ref().and_then(|x| x.jti.as_deref())) {
-            out.push(ReplayEntry {
-                check: Check::PopReplay,
-                key: replay_key(k.thumbprint(), jti),
-                expires_at: p.replay_expiry,
-            });
-        }
-        if let Some(d) = &p.dpop
-            && let (Some(k), Some(jti)) = (&d.key, d.jti.as_deref())
-        {
-            out.push(ReplayEntry {
-                check: Check::DpopReplay,
-                key: replay_key(k.thumbprint(), jti),
-                expires_at: p.replay_expiry,
-            });
-        }
-        out
+    pub fn replay_entries(&self) -> &[ReplayEntry] {
+        &self.entries
     }
 
     /// Phase 3 with the store.
@@ -793,8 +801,7 @@ impl Settled {
     /// Phase 3 with the store's answers, one per [`Settled::replay_entries`] entry, in order.
     /// Missing answers fail closed.
     pub fn complete(self, answers: &[ReplayOutcome]) -> Verdict {
-        let entries = self.replay_entries();
-        let mut p = self.inner;
+        let Settled { inner: mut p, entries } = self;
         if p.list.first_failure().is_none() {
             if entries.is_empty() {
                 p.list.fail(
@@ -840,6 +847,32 @@ impl Settled {
         }
         Verdict { outcome, checks: p.list.items, audit: p.audit, auth_scheme: p.auth_scheme }
     }
+}
+
+/// The replay entries of a settled verification (see [`Settled::replay_entries`]).
+fn replay_entries_of(p: &Prepared) -> Vec<ReplayEntry> {
+    if p.list.first_failure().is_some() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let cnf = p.att.as_ref().and_then(|a| a.cnf.as_ref());
+    if let (Some(k), Some(jti)) = (cnf, p.pop.as_ref().and_then(|x| x.jti.as_deref())) {
+        out.push(ReplayEntry {
+            check: Check::PopReplay,
+            key: replay_key(k.thumbprint(), jti),
+            expires_at: p.replay_expiry,
+        });
+    }
+    if let Some(d) = &p.dpop
+        && let (Some(k), Some(jti)) = (&d.key, d.jti.as_deref())
+    {
+        out.push(ReplayEntry {
+            check: Check::DpopReplay,
+            key: replay_key(k.thumbprint(), jti),
+            expires_at: p.replay_expiry,
+        });
+    }
+    out
 }
 
 fn accepted(mechanism: Mechanism, att: Option<Attestation>, pop: Option<Pop>, dpop: Option<Dpop>) -> Option<Accepted> {

@@ -87,20 +87,32 @@ struct JsRequest {
     access_token_jkt: Option<String>,
     #[serde(default)]
     explain: bool,
+    /// The request body, for its form `client_id` (see `RequestContext::form_body`).
+    #[serde(default)]
+    form_body: Option<String>,
+    /// Take `accessToken` from a Bearer/DPoP `Authorization` header when not given.
+    #[serde(default)]
+    access_token_from_header: bool,
 }
 
 impl JsRequest {
     fn split(self) -> Result<(HttpRequest, RequestContext), JsError> {
         let now = seconds(self.now, "now")?;
+        let access_token = match self.access_token {
+            Some(t) => Some(t),
+            None if self.access_token_from_header => crate::httpmsg::access_token(&self.headers),
+            None => None,
+        };
         let req = HttpRequest { method: self.method, url: self.url, headers: self.headers };
         let ctx = RequestContext {
             now,
             client_id: self.client_id,
             expected_challenge: self.expected_challenge,
             expected_dpop_nonce: self.expected_dpop_nonce,
-            access_token: self.access_token,
+            access_token,
             access_token_jkt: self.access_token_jkt,
             explain: self.explain,
+            form_body: self.form_body,
         };
         Ok((req, ctx))
     }

@@ -4,6 +4,7 @@
 
 mod common;
 
+use client_attestation::builder::SigningKey;
 use client_attestation::jose::b64;
 use client_attestation::{ErrorCode, MemoryReplayStore, Reason, RequestContext, Verifier};
 use common::*;
@@ -228,6 +229,39 @@ fn r_att_6_key_without_kid_and_token_without_kid() {
 }
 
 #[test]
+fn r_att_6_a_token_without_kid_tries_a_bounded_number_of_keys() {
+    // With five kid-less trusted keys, a kid-less token would cost five verifications: refused.
+    let no_kid = att_with(|h, _| {
+        h.as_object_mut().unwrap().remove("kid");
+    });
+    let many = verifier_with(|p| {
+        let mut keys: Vec<Value> =
+            (1..=4u8).map(|i| SigningKey::p256(&[i; 32]).unwrap().public_key().to_jwk()).collect();
+        let mut draft = p["attesters"][0]["jwks"]["keys"][0].clone();
+        draft.as_object_mut().unwrap().remove("kid");
+        keys.push(draft);
+        p["attesters"][0]["jwks"]["keys"] = json!(keys);
+    });
+    let v = run_pair(&many, &no_kid, &valid_pop());
+    assert_reason(&v, Reason::AttestationUnknownKey);
+    assert!(v.rejection().unwrap().description().contains("needs a kid"));
+    // Four are tried.
+    let four = verifier_with(|p| {
+        let mut keys: Vec<Value> =
+            (1..=3u8).map(|i| SigningKey::p256(&[i; 32]).unwrap().public_key().to_jwk()).collect();
+        keys.push(p["attesters"][0]["jwks"]["keys"][0].clone());
+        p["attesters"][0]["jwks"]["keys"] = json!(keys);
+    });
+    assert_accepted(&run_pair(&four, &no_kid, &valid_pop()));
+}
+
+#[test]
+fn r_att_10_a_cnf_key_for_encryption_is_refused() {
+    let a = att_with(|_, c| c["cnf"]["jwk"]["use"] = json!("enc"));
+    assert_reason(&run_pair(&verifier(), &a, &valid_pop()), Reason::AttestationCnfInvalid);
+}
+
+#[test]
 fn r_att_17_jku_and_x5u_are_never_followed() {
     // A token pointing at its own key set: the verifier uses only the policy's keys.
     let evil = other_p256();
@@ -267,6 +301,29 @@ fn r_att_8_client_id_equals_sub() {
     assert_eq!(verifier().error_response(&v, None).unwrap().status, 401);
     ctx.client_id = Some(CLIENT.into());
     assert_accepted(&run(&verifier(), &req, &ctx));
+}
+
+#[test]
+fn r_att_8_client_id_from_the_form_body() {
+    let req =
+        request(Some(&valid_att()), Some(&valid_pop())).header("Content-Type", "application/x-www-form-urlencoded");
+    let with_form = |body: &str| {
+        let mut ctx = RequestContext::at(NOW);
+        ctx.form_body = Some(body.into());
+        run(&verifier(), &req, &ctx)
+    };
+    assert_accepted(&with_form("grant_type=client_credentials&client_id=https%3A%2F%2Fclient.example.com"));
+    assert_reason(&with_form("grant_type=client_credentials&client_id=s6BhdRkqt3"), Reason::ClientIdMismatch);
+    // RFC 6749 §3.1: a parameter must not be repeated; a malformed or oversized form is refused.
+    let repeated = with_form(&format!("client_id={}&client_id=s6BhdRkqt3", "https%3A%2F%2Fclient.example.com"));
+    assert_reason(&repeated, Reason::RequestInvalid);
+    assert!(repeated.rejection().unwrap().description().contains("more than once"));
+    assert_reason(&with_form("client_id=%zz"), Reason::RequestInvalid);
+    assert_reason(&with_form(&"a".repeat(64 * 1024 + 1)), Reason::RequestInvalid);
+    // Not a form: the body is not read.
+    let mut ctx = RequestContext::at(NOW);
+    ctx.form_body = Some("client_id=x&client_id=y".into());
+    assert_accepted(&run(&verifier(), &request(Some(&valid_att()), Some(&valid_pop())), &ctx));
 }
 
 #[test]

@@ -307,6 +307,7 @@ fn verify(args: &[String]) -> Result<ExitCode, Failure> {
         access_token: file.access_token,
         access_token_jkt: file.access_token_jkt,
         explain: a.explain,
+        form_body: None,
     };
 
     let verdict = verifier.verify(&req, &ctx, &mut MemoryReplayStore::default());

@@ -111,6 +111,15 @@ describe("verifyRequest (Fetch API Request)", () => {
     assertReason(w, "attestation.client_id_mismatch");
   });
 
+  test("a repeated or malformed form client_id is a request.invalid result, not an exception", async () => {
+    for (const body of [`client_id=${encodeURIComponent(CLIENT)}&client_id=s6BhdRkqt3`, "client_id=%zz"]) {
+      for (const backend of ["auto", "wasm"]) {
+        const r = await new Verifier({ ...policyAs, backend }).verifyRequest(tokenRequest(body), { now: NOW });
+        assertReason(r, "request.invalid", { error: "invalid_request", status: 400 });
+      }
+    }
+  });
+
   test("options.clientId wins over the body; the body stays readable afterwards", async () => {
     const req = tokenRequest("client_id=s6BhdRkqt3");
     assertOk(await new Verifier(policyAs).verifyRequest(req, { now: NOW, clientId: CLIENT }));

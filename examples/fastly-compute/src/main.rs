@@ -288,10 +288,12 @@ fn now() -> i64 {
 /// Form fields, in order.
 type Form = Vec<(String, String)>;
 
-/// Reads the body (at most MAX_BODY bytes) and its form fields. `Err` = too large.
-fn read_form(req: &mut Request) -> Result<(Vec<u8>, Form), ()> {
+/// Reads the body (at most MAX_BODY bytes) and its form fields (parsed by the core's
+/// `httpmsg::form_fields`). `Err` is the error response: too large, or a malformed form.
+fn read_form(req: &mut Request) -> Result<(Vec<u8>, Form), Box<Response>> {
+    let too_large = || Box::new(oauth_error(413, "invalid_request", "the request body is too large"));
     if req.get_content_length().is_some_and(|n| n > MAX_BODY) {
-        return Err(());
+        return Err(too_large());
     }
     let is_form = req
         .get_header_str("content-type")
@@ -299,42 +301,19 @@ fn read_form(req: &mut Request) -> Result<(Vec<u8>, Form), ()> {
     let mut bytes = Vec::new();
     if req.has_body() {
         let body = req.take_body();
-        body.take(MAX_BODY as u64 + 1).read_to_end(&mut bytes).map_err(|_| ())?;
+        body.take(MAX_BODY as u64 + 1).read_to_end(&mut bytes).map_err(|_| too_large())?;
     }
     if bytes.len() > MAX_BODY {
-        return Err(());
+        return Err(too_large());
     }
     if !is_form {
         return Ok((bytes, Vec::new()));
     }
-    let form = String::from_utf8_lossy(&bytes).split('&').filter(|p| !p.is_empty()).map(form_pair).collect();
+    let form = std::str::from_utf8(&bytes)
+        .map_err(|_| "the form body is not UTF-8".to_string())
+        .and_then(client_attestation::httpmsg::form_fields)
+        .map_err(|e| Box::new(oauth_error(400, "invalid_request", &e)))?;
     Ok((bytes, form))
-}
-
-fn form_pair(pair: &str) -> (String, String) {
-    let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-    (percent_decode(k), percent_decode(v))
-}
-
-fn percent_decode(s: &str) -> String {
-    fn hex(b: u8) -> Option<u8> {
-        (b as char).to_digit(16).map(|d| d as u8)
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
-            (b'+', _, _) => out.push(b' '),
-            (b'%', Some(hi), Some(lo)) => {
-                out.push(hi << 4 | lo);
-                i += 2;
-            }
-            (b, _, _) => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn form_get<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -430,12 +409,15 @@ fn challenge(app: &App) -> Response {
 }
 
 fn token(app: &mut App, mut req: Request) -> Response {
-    let Ok((body, form)) = read_form(&mut req) else {
-        return oauth_error(413, "invalid_request", "the request body is too large");
+    let (body, form) = match read_form(&mut req) {
+        Ok(x) => x,
+        Err(response) => return *response,
     };
     let request = core_request(&req);
     let now = now();
-    let ctx = RequestContext { client_id: form_get(&form, "client_id").map(str::to_string), ..RequestContext::at(now) };
+    // The core takes client_id from the form body (and refuses a repeated one).
+    let ctx =
+        RequestContext { form_body: std::str::from_utf8(&body).ok().map(str::to_string), ..RequestContext::at(now) };
     let verdict = app.as_verifier.verify_cached(&request, &ctx, &mut app.replay, &mut app.as_cache);
     let accepted = match &verdict.outcome {
         Ok(a) => a,
