@@ -5,8 +5,8 @@
 //
 // Each child gets its tokens (an attestation and a fresh PoP, made by the parent) in the
 // environment, then starts the clock and does, for
-//   ours:         await import(".../js/node.js") → new Verifier(policy) → await verify(request)
-//                 (default backend: WebCrypto); "ours, verifySync" uses the pure-wasm path;
+//   ours:         await import(".../pkg/node.js") (the package's Node entry) → new Verifier(policy) → await verify(request)
+//                 (default backend: node:crypto); "ours, verifySync" uses the pure-wasm path;
 //   jose:         await import("jose") (node_modules, unbundled ESM) → the jose strict verifier
 //                 of benches/jose-strict.mjs (loaded before the clock; it imports nothing) →
 //                 importJWK of both keys + both jwtVerify calls on the same request;
@@ -23,7 +23,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
 const ROOT = join(HERE, "..");
-const NODE_ENTRY = pathToFileURL(join(ROOT, "js/node.js")).href;
+// What `import "client-attestation"` resolves to in Node (the "node" export condition).
+const NODE_ENTRY = pathToFileURL(join(ROOT, "pkg/node.js")).href;
 
 // ---- child --------------------------------------------------------------------------------
 
@@ -90,8 +91,8 @@ export async function coldStart(cases, { runs = 10 } = {}) {
   try {
     const bundle = bundleJose(dir);
     const scenarios = [
-      ["ours", "ours: import js/node.js → new Verifier → await verify (WebCrypto)"],
-      ["ours-sync", "ours: import js/node.js → new Verifier → verifySync (wasm)"],
+      ["ours", "ours: import (pkg/node.js) → new Verifier → await verify (default backend)"],
+      ["ours-sync", "ours: import (pkg/node.js) → new Verifier → verifySync (wasm)"],
       ["jose", "jose (node_modules ESM): import → importJWK ×2 + jwtVerify ×2"],
       ...(bundle ? [["jose-bundled", "jose bundled (esbuild, 1 file): same"]] : []),
     ];

@@ -120,7 +120,7 @@ function cryptoKey(check) {
   const id = `${check.alg}:${check.thumbprint}`;
   let key = keyCache.get(id);
   if (key === undefined) {
-    const { kty, crv, x, y } = check.jwk;
+    const { kty, crv, x, y } = check.jwk();
     key = subtle.importKey("jwk", y === undefined ? { kty, crv, x } : { kty, crv, x, y }, importParams(check.alg), false, ["verify"]);
     key.catch(() => keyCache.delete(id));
     if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.delete(keyCache.keys().next().value);
@@ -144,6 +144,44 @@ async function webCryptoVerify(checks) {
 
 function canUseWebCrypto(checks) {
   return subtle !== undefined && checks.every((c) => !unsupported.has(c.alg));
+}
+
+// ---- signature checks from the core ---------------------------------------------------------
+
+const NO_CHECKS = new Uint8Array(0);
+// Verifications between prepare and finish, across all verifiers of this isolate.
+let inFlight = 0;
+const ALG_NAMES = ["ES256", "EdDSA", "Ed25519"];
+const ARTEFACTS = ["attestation", "pop", "dpop"];
+
+/**
+ * Reads the core's compact check buffer (`WasmPrepared.checkData`, layout documented there):
+ * `[{ alg, artefact, thumbprint, message, signature, jwk() }]`, with `message` and `signature`
+ * views into the buffer and `jwk()` fetching the public JWK only for a key not yet imported.
+ */
+function decodeChecks(data, prepared) {
+  const n = data[0] ?? 0;
+  const out = new Array(n);
+  let p = 1;
+  for (let i = 0; i < n; i++) {
+    const alg = ALG_NAMES[data[p]];
+    const artefact = ARTEFACTS[data[p + 1]];
+    const tl = data[p + 2];
+    p += 3;
+    const thumbprint = String.fromCharCode.apply(null, data.subarray(p, p + tl));
+    p += tl;
+    const ml = (data[p] | (data[p + 1] << 8) | (data[p + 2] << 16) | (data[p + 3] << 24)) >>> 0;
+    p += 4;
+    const message = data.subarray(p, p + ml);
+    p += ml;
+    const sl = data[p];
+    p += 1;
+    const signature = data.subarray(p, p + sl);
+    p += sl;
+    const index = i;
+    out[i] = { alg, artefact, thumbprint, message, signature, jwk: () => prepared.checkJwk(index) };
+  }
+  return out;
 }
 
 // ---- the verifier ---------------------------------------------------------------------------
@@ -190,38 +228,49 @@ export class Verifier {
 
   async #verifyCore(request) {
     const prepared = wrap(() => this.#core.prepare(JSON.stringify(request)));
-    let settled = null;
+    inFlight++;
     try {
-      const checks = prepared.signatureChecks();
-      const native = this.#backend === "auto" ? nativeVerify() : null;
-      const backend =
-        this.#backend === "wasm" || checks.length === 0
-          ? null
-          : native !== null
-            ? checks.every((c) => native.algs.has(c.alg))
-              ? native.verify
-              : null
-            : canUseWebCrypto(checks)
-              ? webCryptoVerify
-              : null;
-      if (backend !== null) {
-        try {
-          const results = await backend(checks);
-          settled = prepared.settle(Uint8Array.from(results, (ok) => (ok ? 1 : 0)));
-        } catch {
-          // An algorithm this runtime's crypto lacks (e.g. Ed25519 in older browsers): the
-          // pure-wasm backend decides this request.
+      // null: the pure-wasm backend decides the signatures inside the core.
+      let bits = null;
+      if (this.#backend !== "wasm") {
+        const checks = decodeChecks(prepared.checkData(), prepared);
+        const backend = checks.length === 0 ? null : this.#signatureBackend(checks);
+        if (checks.length === 0) bits = NO_CHECKS;
+        else if (backend !== null) {
+          try {
+            // Alone (no other verification waiting), a native backend may answer synchronously:
+            // no thread-pool round trip when there is nothing to overlap with.
+            bits = Uint8Array.from(await backend(checks, inFlight > 1), (ok) => (ok === true ? 1 : 0));
+          } catch {
+            // An algorithm this runtime's crypto lacks (e.g. Ed25519 in older browsers): the
+            // pure-wasm backend decides this request.
+            bits = null;
+          }
         }
       }
-      settled ??= prepared.settleWithWasm();
+      if (this.#replay === null) {
+        // The common case: signatures, replay store and result in one call into the core.
+        return bits === null ? prepared.finishWithWasm(this.#core) : prepared.finish(bits, this.#core);
+      }
+      const settled = bits === null ? prepared.settleWithWasm() : prepared.settle(bits);
+      try {
+        return await this.#finish(settled);
+      } finally {
+        settled.free();
+      }
     } finally {
+      inFlight--;
       prepared.free();
     }
-    try {
-      return await this.#finish(settled);
-    } finally {
-      settled.free();
+  }
+
+  /** The runtime's signature backend for these checks, or null for pure wasm. */
+  #signatureBackend(checks) {
+    if (this.#backend === "auto") {
+      const native = nativeVerify();
+      if (native !== null) return checks.every((c) => native.algs.has(c.alg)) ? native.verify : null;
     }
+    return canUseWebCrypto(checks) ? webCryptoVerify : null;
   }
 
   async #finish(settled) {

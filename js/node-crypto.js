@@ -1,6 +1,8 @@
-// Node.js signature backend: node:crypto's callback `verify`, which runs on libuv's thread pool
-// (WebCrypto in Node costs ~1.5–2× more per call). KeyObjects are imported once per key and
-// cached by thumbprint. Ed25519 small-order and non-canonical cases are refused by the core
+// Node.js signature backend: node:crypto's `verify` (WebCrypto in Node costs ~1.5–2× more per
+// call). With other verifications in flight it uses the callback form, which runs on libuv's
+// thread pool so signatures overlap with the main thread's parsing and checks; alone, the
+// synchronous form (no thread-pool round trip, nothing to overlap with). KeyObjects are
+// imported once per key and cached by thumbprint. Ed25519 small-order and non-canonical cases are refused by the core
 // whatever this answers.
 import { createPublicKey, verify } from "node:crypto";
 
@@ -11,12 +13,19 @@ function keyObject(c) {
   const id = `${c.alg}:${c.thumbprint}`;
   let k = keys.get(id);
   if (k === undefined) {
-    const { kty, crv, x, y } = c.jwk;
+    const { kty, crv, x, y } = c.jwk();
     k = createPublicKey({ key: y === undefined ? { kty, crv, x } : { kty, crv, x, y }, format: "jwk" });
     if (keys.size >= LIMIT) keys.delete(keys.keys().next().value);
     keys.set(id, k);
   }
   return k;
+}
+
+function verifyNow(c) {
+  const key = keyObject(c);
+  return c.alg === "ES256"
+    ? verify("sha256", c.message, { key, dsaEncoding: "ieee-p1363" }, c.signature)
+    : verify(null, c.message, key, c.signature);
 }
 
 function verifyOne(c) {
@@ -28,7 +37,8 @@ function verifyOne(c) {
   });
 }
 
-/** Answers the core's signature checks. */
-export function nodeCryptoVerify(checks) {
-  return Promise.all(checks.map(verifyOne));
+/** Answers the core's signature checks: on the thread pool when `concurrent`, else right away. */
+export function nodeCryptoVerify(checks, concurrent) {
+  if (!concurrent) return checks.map(verifyNow);
+  return checks.length === 1 ? verifyOne(checks[0]).then((ok) => [ok]) : Promise.all(checks.map(verifyOne));
 }

@@ -8,9 +8,10 @@ import { nodeCryptoVerify } from "./node-crypto.js";
 wasm.initSync({ module: readFileSync(new URL("../pkg/client_attestation_bg.wasm", import.meta.url)) });
 bind(wasm);
 // Bun runs this entry too; its node:crypto callback verify is not worth the risk: WebCrypto there.
-// In Node, node:crypto on the thread pool is fastest for ES256; for Ed25519 the pure-wasm verify
-// (no thread-pool round trip) measured faster than node:crypto and WebCrypto (benches/).
-if (globalThis.Bun === undefined) setNativeVerify(nodeCryptoVerify, ["ES256"]);
+// In Node, node:crypto's callback verify runs on libuv's thread pool: for ES256 it is the
+// fastest backend, and for Ed25519 (OpenSSL ≈ the pure-wasm verify per call) it moves the
+// signature off the main thread, so concurrent requests use a second core (benches/).
+if (globalThis.Bun === undefined) setNativeVerify(nodeCryptoVerify, ["ES256", "EdDSA", "Ed25519"]);
 
 export * from "./core.js";
 export { AttestingClient } from "./attesting-client.js";

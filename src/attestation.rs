@@ -63,6 +63,8 @@ pub(crate) type KeyRef = (usize, usize);
 pub(crate) struct Attestation {
     pub(crate) header: Map<String, Value>,
     pub(crate) claims: Map<String, Value>,
+    /// The decoded header and claims texts, for results.
+    pub(crate) raw: crate::jose::jws::RawJson,
     pub(crate) sub: Option<String>,
     /// The instance key, if `cnf.jwk` is a valid public key.
     pub(crate) cnf: Option<PublicKey>,
@@ -321,5 +323,5 @@ pub(crate) fn check(
     }
 
     let exp = exp.ok().flatten();
-    Some(Attestation { header: jws.header, claims: jws.claims, sub, cnf, candidates, exp })
+    Some(Attestation { header: jws.header, claims: jws.claims, raw: jws.raw, sub, cnf, candidates, exp })
 }

@@ -69,6 +69,8 @@ pub fn access_token_hash(access_token: &str) -> String {
 pub(crate) struct Dpop {
     pub(crate) header: Map<String, Value>,
     pub(crate) claims: Map<String, Value>,
+    /// The decoded header and claims texts, for results.
+    pub(crate) raw: crate::jose::jws::RawJson,
     pub(crate) key: Option<PublicKey>,
     pub(crate) jti: Option<String>,
     pub(crate) iat: Option<i64>,
@@ -251,7 +253,7 @@ pub(crate) fn check(
     }
     list.set(Check::DpopReplay, Status::Pending);
 
-    Some(Dpop { header: jws.header, claims: jws.claims, key, jti, iat, nonce })
+    Some(Dpop { header: jws.header, claims: jws.claims, raw: jws.raw, key, jti, iat, nonce })
 }
 
 fn check_nonce(policy: &Policy, ctx: &RequestContext, presented: Option<&str>) -> ChallengeOutcome {

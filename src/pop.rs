@@ -57,6 +57,8 @@ pub const MAX_JTI_LEN: usize = 256;
 pub(crate) struct Pop {
     pub(crate) header: Map<String, Value>,
     pub(crate) claims: Map<String, Value>,
+    /// The decoded header and claims texts, for results.
+    pub(crate) raw: crate::jose::jws::RawJson,
     pub(crate) jti: Option<String>,
     pub(crate) iat: Option<i64>,
     pub(crate) challenge: ChallengeOutcome,
@@ -212,7 +214,7 @@ pub(crate) fn check(
     list.record(Check::PopIat, r8);
     list.set(Check::PopReplay, Status::Pending);
 
-    Some(Pop { header: jws.header, claims: jws.claims, jti, iat, challenge })
+    Some(Pop { header: jws.header, claims: jws.claims, raw: jws.raw, jti, iat, challenge })
 }
 
 fn check_challenge(

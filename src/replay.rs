@@ -45,8 +45,27 @@ pub fn replay_key(instance_thumbprint: &str, jti: &str) -> String {
 #[derive(Clone, Debug)]
 pub struct MemoryReplayStore {
     capacity: usize,
-    by_key: BTreeMap<String, i64>,
-    by_expiry: BTreeSet<(i64, String)>,
+    by_key: BTreeMap<TailFirst, i64>,
+    by_expiry: BTreeSet<(i64, TailFirst)>,
+}
+
+/// A key ordered by its bytes from the last one backwards. Replay keys share their first 44
+/// bytes (the thumbprint) per instance and end in a hash, so comparing from the end decides
+/// at the first byte instead of after 44 equal ones; for any other keys it is still a total
+/// order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct TailFirst(String);
+
+impl Ord for TailFirst {
+    fn cmp(&self, other: &Self) -> core::cmp::Ordering {
+        self.0.bytes().rev().cmp(other.0.bytes().rev())
+    }
+}
+
+impl PartialOrd for TailFirst {
+    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 impl MemoryReplayStore {
@@ -88,14 +107,15 @@ impl Default for MemoryReplayStore {
 impl ReplayStore for MemoryReplayStore {
     fn check_and_store(&mut self, key: &str, expires_at: i64, now: i64) -> ReplayOutcome {
         self.purge(now);
-        if self.by_key.contains_key(key) {
+        let key = TailFirst(String::from(key));
+        if self.by_key.contains_key(&key) {
             return ReplayOutcome::Replayed;
         }
         if self.by_key.len() >= self.capacity {
             return ReplayOutcome::Unavailable;
         }
-        self.by_key.insert(String::from(key), expires_at);
-        self.by_expiry.insert((expires_at, String::from(key)));
+        self.by_expiry.insert((expires_at, key.clone()));
+        self.by_key.insert(key, expires_at);
         ReplayOutcome::Fresh
     }
 }
@@ -116,5 +136,32 @@ mod tests {
         assert_eq!(s.len(), 2);
         assert_eq!(replay_key("T", "x").len(), 2 + 43);
         assert_ne!(replay_key("T", "x"), replay_key("U", "x"));
+    }
+
+    #[test]
+    fn keys_compared_from_the_end_stay_distinct() {
+        // Shared prefixes (one instance's thumbprint), shared suffixes, and keys that are a
+        // prefix or suffix of another: all distinct entries, each a replay of itself only.
+        let t = "thumbprint-thumbprint-thumbprint-thumbprint";
+        let keys = [
+            replay_key(t, "1"),
+            replay_key(t, "2"),
+            replay_key("other", "1"),
+            String::from("ab"),
+            String::from("b"),
+            String::from("ba"),
+            String::from("xab"),
+            String::new(),
+        ];
+        let mut s = MemoryReplayStore::new(100);
+        for k in &keys {
+            assert_eq!(s.check_and_store(k, 10, 0), ReplayOutcome::Fresh, "{k}");
+        }
+        for k in &keys {
+            assert_eq!(s.check_and_store(k, 10, 1), ReplayOutcome::Replayed, "{k}");
+        }
+        assert_eq!(s.len(), keys.len());
+        s.purge(10);
+        assert!(s.is_empty(), "both indexes drop expired entries");
     }
 }

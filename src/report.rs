@@ -12,7 +12,7 @@
 use crate::checks::CheckResult;
 use crate::http::HttpResponse;
 use crate::jose::jwk::PublicKey;
-use crate::verifier::{Audit, Decoded, Verdict};
+use crate::verifier::{Accepted, Audit, Decoded, Verdict};
 use alloc::string::String;
 use serde::Serialize;
 use serde_json::Value;
@@ -46,22 +46,6 @@ impl<'a> ResponseOut<'a> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct AcceptedOut<'a> {
-    ok: bool,
-    client_id: &'a str,
-    mechanism: &'static str,
-    instance_key: KeyOut<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    dpop_key: Option<KeyOut<'a>>,
-    attestation: &'a Decoded,
-    proof: &'a Decoded,
-    audit: &'a Audit,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    checks: Option<&'a [CheckResult]>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
 struct RejectedOut<'a> {
     ok: bool,
     error: &'static str,
@@ -81,17 +65,7 @@ struct RejectedOut<'a> {
 pub fn verdict_json(verdict: &Verdict, response: Option<&HttpResponse>, checks: bool) -> String {
     let checks = checks.then_some(verdict.checks.as_slice());
     let out = match &verdict.outcome {
-        Ok(a) => serde_json::to_string(&AcceptedOut {
-            ok: true,
-            client_id: &a.client_id,
-            mechanism: a.mechanism.as_str(),
-            instance_key: KeyOut::new(&a.instance_key),
-            dpop_key: a.dpop_key.as_ref().map(KeyOut::new),
-            attestation: &a.attestation,
-            proof: &a.proof,
-            audit: &verdict.audit,
-            checks,
-        }),
+        Ok(a) => accepted_json(a, &verdict.audit, checks),
         Err(r) => serde_json::to_string(&RejectedOut {
             ok: false,
             error: r.error().as_str(),
@@ -111,6 +85,54 @@ pub fn verdict_json(verdict: &Verdict, response: Option<&HttpResponse>, checks: 
     };
     // Serializing these borrowed structs cannot fail (string keys, finite numbers only).
     out.unwrap_or_else(|_| String::from(r#"{"ok":false,"error":"temporarily_unavailable","reason":"internal"}"#))
+}
+
+/// `{"header":…,"claims":…}`: the texts that were sent, verbatim (each was strictly parsed as
+/// a JSON object, so it is valid JSON; member order is the sender's).
+fn push_decoded(out: &mut String, d: &Decoded) -> Result<(), serde_json::Error> {
+    if d.raw.header.is_empty() || d.raw.claims.is_empty() {
+        out.push_str(&serde_json::to_string(d)?);
+    } else {
+        out.push_str("{\"header\":");
+        out.push_str(&d.raw.header);
+        out.push_str(",\"claims\":");
+        out.push_str(&d.raw.claims);
+        out.push('}');
+    }
+    Ok(())
+}
+
+/// The accepted result, written member by member so the decoded tokens are embedded as sent
+/// rather than serialized again (most of the result's size).
+fn accepted_json(a: &Accepted, audit: &Audit, checks: Option<&[CheckResult]>) -> Result<String, serde_json::Error> {
+    let mut o = String::with_capacity(
+        512 + a.attestation.raw.header.len()
+            + a.attestation.raw.claims.len()
+            + a.proof.raw.header.len()
+            + a.proof.raw.claims.len(),
+    );
+    o.push_str("{\"ok\":true,\"clientId\":");
+    o.push_str(&serde_json::to_string(&a.client_id)?);
+    o.push_str(",\"mechanism\":\"");
+    o.push_str(a.mechanism.as_str());
+    o.push_str("\",\"instanceKey\":");
+    o.push_str(&serde_json::to_string(&KeyOut::new(&a.instance_key))?);
+    if let Some(k) = &a.dpop_key {
+        o.push_str(",\"dpopKey\":");
+        o.push_str(&serde_json::to_string(&KeyOut::new(k))?);
+    }
+    o.push_str(",\"attestation\":");
+    push_decoded(&mut o, &a.attestation)?;
+    o.push_str(",\"proof\":");
+    push_decoded(&mut o, &a.proof)?;
+    o.push_str(",\"audit\":");
+    o.push_str(&serde_json::to_string(audit)?);
+    if let Some(c) = checks {
+        o.push_str(",\"checks\":");
+        o.push_str(&serde_json::to_string(c)?);
+    }
+    o.push('}');
+    Ok(o)
 }
 
 /// The HTTP response as JSON text.

@@ -156,6 +156,9 @@ pub struct Decoded {
     pub header: Map<String, Value>,
     /// Claims.
     pub claims: Map<String, Value>,
+    /// The same, as the JSON texts that were sent (results embed these verbatim).
+    #[serde(skip)]
+    pub raw: crate::jose::jws::RawJson,
 }
 
 /// What an accepted request established.
@@ -879,14 +882,14 @@ fn accepted(mechanism: Mechanism, att: Option<Attestation>, pop: Option<Pop>, dp
     let att = att?;
     let dpop_key = dpop.as_ref().and_then(|d| d.key.clone());
     let proof = match mechanism {
-        Mechanism::AttestationPopJwt => pop.map(|p| Decoded { header: p.header, claims: p.claims })?,
-        Mechanism::DpopCombined => dpop.map(|d| Decoded { header: d.header, claims: d.claims })?,
+        Mechanism::AttestationPopJwt => pop.map(|p| Decoded { header: p.header, claims: p.claims, raw: p.raw })?,
+        Mechanism::DpopCombined => dpop.map(|d| Decoded { header: d.header, claims: d.claims, raw: d.raw })?,
     };
     Some(Accepted {
         client_id: att.sub?,
         mechanism,
         instance_key: att.cnf?,
-        attestation: Decoded { header: att.header, claims: att.claims },
+        attestation: Decoded { header: att.header, claims: att.claims, raw: att.raw },
         proof,
         dpop_key,
     })

@@ -249,6 +249,65 @@ impl WasmPrepared {
         Ok(out)
     }
 
+    /// The signature checks in one compact buffer (one boundary crossing, no JS objects made
+    /// here): a count byte, then per check `alg` (0 ES256, 1 EdDSA, 2 Ed25519), `artefact` (0
+    /// attestation, 1 PoP, 2 DPoP), the key thumbprint (length byte + ASCII), the signing input
+    /// (u32 little-endian length + bytes) and the signature (length byte + bytes). The key's
+    /// JWK, needed only to import a key not seen before, comes from `checkJwk(i)`.
+    #[wasm_bindgen(js_name = checkData)]
+    pub fn check_data(&self) -> Result<Vec<u8>, JsError> {
+        let p = self.inner.as_ref().ok_or_else(consumed)?;
+        let checks = p.signature_checks();
+        let size: usize =
+            checks.iter().map(|c| 8 + c.key.thumbprint().len() + c.message.len() + c.signature.len()).sum();
+        let mut out = Vec::with_capacity(1 + size);
+        out.push(u8::try_from(checks.len()).map_err(|_| JsError::new("internal: too many signature checks"))?);
+        for c in checks {
+            out.push(match c.alg {
+                Algorithm::Es256 => 0,
+                Algorithm::EdDsa => 1,
+                Algorithm::Ed25519 => 2,
+            });
+            out.push(match c.artefact {
+                crate::Signed::Attestation => 0,
+                crate::Signed::Pop => 1,
+                crate::Signed::Dpop => 2,
+            });
+            let t = c.key.thumbprint().as_bytes();
+            out.push(u8::try_from(t.len()).map_err(|_| JsError::new("internal: thumbprint too long"))?);
+            out.extend_from_slice(t);
+            let m = u32::try_from(c.message.len()).map_err(|_| JsError::new("internal: message too long"))?;
+            out.extend_from_slice(&m.to_le_bytes());
+            out.extend_from_slice(&c.message);
+            out.push(u8::try_from(c.signature.len()).map_err(|_| JsError::new("internal: signature too long"))?);
+            out.extend_from_slice(&c.signature);
+        }
+        Ok(out)
+    }
+
+    /// The public JWK of check `i`'s key (`{ kty, crv, x, y? }`), for importing it.
+    #[wasm_bindgen(js_name = checkJwk)]
+    pub fn check_jwk(&self, i: u32) -> Result<JsValue, JsError> {
+        let p = self.inner.as_ref().ok_or_else(consumed)?;
+        let c = p.signature_checks().get(i as usize).ok_or_else(|| JsError::new("no such signature check"))?;
+        to_js(&c.key.to_jwk())
+    }
+
+    /// Phases 2 and 3 in one call with the verifier's own replay store: `results[i] != 0`
+    /// answers check `i`. Returns the result object.
+    pub fn finish(&mut self, results: &[u8], verifier: &WasmVerifier) -> Result<JsValue, JsError> {
+        let p = self.inner.take().ok_or_else(consumed)?;
+        let answers: Vec<bool> = results.iter().map(|r| *r != 0).collect();
+        self.finish_settled(p.settle(&answers), verifier)
+    }
+
+    /// `finish` with the pure-wasm RustCrypto backend deciding the signatures.
+    #[wasm_bindgen(js_name = finishWithWasm)]
+    pub fn finish_with_wasm(&mut self, verifier: &WasmVerifier) -> Result<JsValue, JsError> {
+        let p = self.inner.take().ok_or_else(consumed)?;
+        self.finish_settled(p.settle_with(&RustCrypto), verifier)
+    }
+
     /// Phase 2 with external results (`results[i] != 0` answers check `i`).
     pub fn settle(&mut self, results: &[u8]) -> Result<WasmSettled, JsError> {
         let p = self.inner.take().ok_or_else(consumed)?;
@@ -265,6 +324,12 @@ impl WasmPrepared {
 }
 
 impl WasmPrepared {
+    fn finish_settled(&self, s: crate::Settled, verifier: &WasmVerifier) -> Result<JsValue, JsError> {
+        s.cache_into(&mut self.cache.borrow_mut());
+        let verdict = s.complete_with(&mut *verifier.store.borrow_mut());
+        result(&self.verifier, &verdict, self.now, self.explain)
+    }
+
     fn settled(&self, s: crate::Settled) -> WasmSettled {
         s.cache_into(&mut self.cache.borrow_mut());
         WasmSettled { inner: Some(s), verifier: self.verifier.clone(), now: self.now, explain: self.explain }

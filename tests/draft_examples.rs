@@ -272,3 +272,30 @@ fn store_is_bounded_under_a_flood_of_fresh_jtis() {
     assert_eq!(store.len(), 64);
     assert_eq!(refused, 200 - 64);
 }
+
+#[test]
+fn result_json_embeds_the_decoded_tokens_as_sent() {
+    let v = run(&verifier(), &request(Some(DRAFT_ATT), Some(DRAFT_POP_AS)), &RequestContext::at(NOW));
+    assert_accepted(&v);
+    let text = client_attestation::report::verdict_json(&v, None, false);
+    let out: Value = serde_json::from_str(&text).unwrap();
+    let segment = |jwt: &str, i: usize| {
+        use base64::Engine as _;
+        let part = jwt.trim().split('.').nth(i).unwrap();
+        String::from_utf8(base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+    };
+    for (name, jwt) in [("attestation", DRAFT_ATT), ("proof", DRAFT_POP_AS)] {
+        let (header, claims) = (segment(jwt, 0), segment(jwt, 1));
+        // The same values, and the sender's text verbatim inside the result.
+        assert_eq!(out[name]["header"], serde_json::from_str::<Value>(&header).unwrap(), "{name} header");
+        assert_eq!(out[name]["claims"], serde_json::from_str::<Value>(&claims).unwrap(), "{name} claims");
+        assert!(text.contains(&format!("\"claims\":{claims}")), "{name} claims text verbatim");
+    }
+    assert_eq!(out["ok"], true);
+    assert_eq!(out["clientId"], CLIENT);
+    assert_eq!(out["instanceKey"]["thumbprint"], "Ak20Cf62SpTybasujYXbaI-Ms655MyvOZCtnnf8y1QU");
+    assert_eq!(out["audit"]["decision"], "accept");
+    assert!(out.get("checks").is_none(), "checks only with explain");
+    let explained: Value = serde_json::from_str(&client_attestation::report::verdict_json(&v, None, true)).unwrap();
+    assert_eq!(explained["checks"].as_array().map(Vec::len), Some(v.checks.len()));
+}

@@ -23,6 +23,19 @@ pub struct Jws {
     pub signing_input: Vec<u8>,
     /// The decoded signature bytes.
     pub signature: Vec<u8>,
+    /// The decoded header and payload JSON texts, exactly as sent.
+    pub raw: RawJson,
+}
+
+/// The decoded JSON texts of a JWS's header and payload, exactly as sent (member order and
+/// formatting kept). Each is a strictly valid JSON object (no duplicates, bounded depth), so a
+/// result can embed it verbatim instead of serializing the parsed value again.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RawJson {
+    /// The protected header.
+    pub header: String,
+    /// The payload (claim set).
+    pub claims: String,
 }
 
 fn json_fault(f: JsonFault) -> JoseError {
@@ -34,10 +47,11 @@ fn json_fault(f: JsonFault) -> JoseError {
     }
 }
 
-fn decode_object(segment: &str) -> Result<Map<String, Value>, JoseError> {
+fn decode_object(segment: &str) -> Result<(Map<String, Value>, String), JoseError> {
     let bytes = b64::decode(segment).ok_or(JoseError::BadBase64)?;
-    let text = core::str::from_utf8(&bytes).map_err(|_| JoseError::NotUtf8)?;
-    json::parse_object(text).map_err(json_fault)
+    let text = String::from_utf8(bytes).map_err(|_| JoseError::NotUtf8)?;
+    let object = json::parse_object(&text).map_err(json_fault)?;
+    Ok((object, text))
 }
 
 /// Parses a compact JWS. Does not verify anything beyond syntax and `crit`.
@@ -62,7 +76,7 @@ pub fn parse(token: &str) -> Result<Jws, JoseError> {
     if h.is_empty() || p.is_empty() {
         return Err(JoseError::Malformed);
     }
-    let header = decode_object(h)?;
+    let (header, raw_header) = decode_object(h)?;
     if s.is_empty() {
         // An Unsecured JWS (RFC 7515 §A.5) has an empty signature: name the real problem.
         return Err(if header.get("alg").and_then(Value::as_str) == Some("none") {
@@ -72,13 +86,13 @@ pub fn parse(token: &str) -> Result<Jws, JoseError> {
         });
     }
     check_crit(&header)?;
-    let claims = decode_object(p)?;
+    let (claims, raw_claims) = decode_object(p)?;
     let signature = b64::decode(s).ok_or(JoseError::BadBase64)?;
     let mut signing_input = Vec::with_capacity(h.len() + 1 + p.len());
     signing_input.extend_from_slice(h.as_bytes());
     signing_input.push(b'.');
     signing_input.extend_from_slice(p.as_bytes());
-    Ok(Jws { header, claims, signing_input, signature })
+    Ok(Jws { header, claims, signing_input, signature, raw: RawJson { header: raw_header, claims: raw_claims } })
 }
 
 /// Header parameters defined by RFC 7515/7518 that must not appear in `crit`.

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { runSuite } from "./suite.mjs";
 import { runDurableObjectTests } from "./do.mjs";
-import { AttestingClient } from "../../js/attesting-client.js";
+import { AttestingClient } from "client-attestation";
 import {
   instance, startUpstream, CLIENT_ID, sleep, Harness, ROOT, FASTLY_WASM, freePort, startWorker, startFastly, stopAll, rawRequest, viceroyPath, workerPolicy, scratch,
 } from "./lib.mjs";

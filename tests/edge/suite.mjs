@@ -1,7 +1,7 @@
 // The edge test cases, run against one deployment (the Cloudflare Worker on workerd, or the
 // Fastly app on Viceroy): driven by AttestingClient and by raw HTTP requests.
 import assert from "node:assert/strict";
-import { AttestingClient } from "../../js/attesting-client.js";
+import { AttestingClient } from "client-attestation";
 import {
   instance, pop, dpop, rawRequest, claimsOf, generateKey, createAttestation, cryptoKeySigner, nowSeconds, sleep,
   ATTESTER, CLIENT_ID, FORM, CLIENT_CREDENTIALS,

@@ -78,26 +78,40 @@ export function normalise(result) {
   return r;
 }
 
-/** The four ways to verify: WebCrypto via auto and forced, pure wasm async, pure wasm sync. */
-export const PATHS = ["auto", "webcrypto", "wasm", "sync"];
+/**
+ * The ways to verify: the default backend alone (in Node: node:crypto, synchronously) and with
+ * another verification in flight (node:crypto on the thread pool), WebCrypto forced, pure wasm
+ * async, pure wasm sync.
+ */
+export const PATHS = ["auto", "concurrent", "webcrypto", "wasm", "sync"];
 
 /**
  * Runs the same sequence of verify() inputs through each path, each with its own fresh
- * Verifier (and so its own replay store), asserts all four give identical results, and
- * returns the results of the default (auto = WebCrypto) path.
+ * Verifier (and so its own replay store), asserts all give identical results, and returns
+ * the results of the default (auto) path.
  */
 export async function agree(policy, inputs, label = "") {
   const runs = {};
   for (const path of PATHS) {
-    const backend = path === "sync" ? "wasm" : path;
+    const backend = path === "sync" ? "wasm" : path === "concurrent" ? "auto" : path;
     const v = new Verifier({ ...policy, backend });
+    // "concurrent": a sibling verifier starts the same input first and is still in flight
+    // (awaiting its signatures) when v verifies, so v takes the concurrent backend path.
+    const sibling = path === "concurrent" ? new Verifier({ ...policy, backend }) : null;
     const out = [];
-    for (const input of inputs) out.push(path === "sync" ? v.verifySync(input) : await v.verify(input));
+    for (const input of inputs) {
+      if (path === "sync") out.push(v.verifySync(input));
+      else if (sibling !== null) {
+        const pending = sibling.verify(input).catch((e) => e);
+        out.push(await v.verify(input));
+        await pending;
+      } else out.push(await v.verify(input));
+    }
     runs[path] = out;
   }
   for (const path of PATHS.slice(1)) {
     for (let i = 0; i < inputs.length; i++) {
-      assert.deepStrictEqual(normalise(runs[path][i]), normalise(runs.auto[i]), `${label} #${i}: ${path} differs from auto (WebCrypto)`);
+      assert.deepStrictEqual(normalise(runs[path][i]), normalise(runs.auto[i]), `${label} #${i}: ${path} differs from auto`);
     }
   }
   return runs.auto;

@@ -1,4 +1,4 @@
-// Node (≥ 20): the package by name, so the "node" export condition (js/node.js) is used.
+// Node (≥ 20): the package by name, so the "node" export condition (pkg/node.js, js/node.js bundled by make pkg) is used.
 // Run: node tests/runtimes/node.mjs
 import * as ca from "client-attestation";
 import { runSmoke } from "./smoke.mjs";
