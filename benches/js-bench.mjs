@@ -14,15 +14,18 @@
 //                        plus cnf/jti/aud checks and a Map replay set (benches/jose-strict.mjs)
 //   jose strict, att key cached   the same with the attester key imported once (this is the
 //                        perf-anchors §4 baseline: "with the attester key cached")
-//   ours WebCrypto       new Verifier(policy); await verifier.verify({ method, url, headers, now })
+//   ours default         new Verifier(policy); await verifier.verify({ method, url, headers, now }) —
+//                        in Node: node:crypto (synchronous alone, thread pool with others in flight)
 //   ours wasm            new Verifier({ ...policy, backend: "wasm" }); await verify(…)
 //   ours verifySync      verifier.verifySync(…) (pure wasm, synchronous; sequential only)
 // Modes: sequential (await each) and 16 in flight (16 lanes, each awaiting its next request, so
 // 16 promises are always outstanding).
 //
-// Method (perf-anchors "Method"): every cell (row × mode) has its own verifier and replay state;
-// cells are warmed up, calibrated to ~round-ms per round, then run interleaved round-robin for
-// `rounds` rounds; a cell's figure is its median round. "spread" is ±½·(max − min)/median of the rounds.
+// Method (perf-anchors "Method"): cells (row × mode) are warmed up, calibrated to ~round-ms per
+// round, then run interleaved round-robin for `rounds` rounds; a cell's figure is its median
+// round. Every timed run builds a fresh verifier (empty replay store; the first request also
+// verifies the attestation) and replays the pool's first n PoPs, after a full GC and a 40 ms
+// pause (see cell() and settle()). "spread" is ±½·(max − min)/median of the rounds.
 
 import { readFileSync, existsSync } from "node:fs";
 import { gzipSync, brotliCompressSync, constants as zc } from "node:zlib";
@@ -80,36 +83,49 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 const gc = globalThis.gc ?? (() => {});
+// Before every timed run (after its PoPs and verifier are made): a full GC, then a short idle
+// pause so V8's concurrent sweeping of earlier garbage (the previous cell's) finishes on the
+// background threads instead of taking CPU from the timed run on a 2-core machine.
+const SETTLE_MS = 40;
+async function settle() {
+  gc();
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+}
 
 /**
- * A cell: one implementation in one mode, with its own verifier state and PoP cursor.
- * `once(pop)` verifies one request and returns true when it was accepted.
+ * A cell: one implementation in one mode. `make()` builds a fresh verifier (with an empty
+ * replay store) and returns `once(pop)`, which verifies one request and returns true when it
+ * was accepted. Every timed run gets a fresh verifier and replays the same PoPs from the
+ * start of the pool: each run is one verifier's first n requests after a warm-up elsewhere,
+ * for every implementation alike, so the pool and the stores do not grow from run to run.
+ * (A default replay store that grows during a run makes V8 grow the wasm memory, and with
+ * async crypto jobs in flight that costs extra major GCs: measured ~14–15 k → ~10 k req/s
+ * for EdDSA 16 in flight while a single verifier's store grew past ~50 k entries; a store in
+ * steady state — entries expiring as fast as they come — reuses its memory instead.)
  */
-function cell(fx, impl, mode, once, sync = false) {
-  return { fx, impl, mode, once, sync, cursor: 0, n: 0, rates: [] };
+function cell(fx, impl, mode, make, sync = false) {
+  return { fx, impl, mode, make, sync, n: 0, rates: [] };
 }
 
 async function runCell(c, n) {
-  const pool = c.fx.pool;
-  await pool.ensure(c.cursor + n); // untimed
-  const pops = pool.pops;
-  const start = c.cursor;
-  const end = start + n;
-  c.cursor = end;
+  await c.fx.pool.ensure(n); // untimed
+  const once = c.make();
+  await settle();
+  const pops = c.fx.pool.pops;
   let bad = 0;
   let t0;
   if (c.mode === "seq" && c.sync) {
     t0 = performance.now();
-    for (let i = start; i < end; i++) if (!c.once(pops[i])) bad++;
+    for (let i = 0; i < n; i++) if (!once(pops[i])) bad++;
   } else if (c.mode === "seq") {
     t0 = performance.now();
-    for (let i = start; i < end; i++) if (!(await c.once(pops[i]))) bad++;
+    for (let i = 0; i < n; i++) if (!(await once(pops[i]))) bad++;
   } else {
-    let next = start;
+    let next = 0;
     const lane = async () => {
-      while (next < end) {
+      while (next < n) {
         const i = next++;
-        if (!(await c.once(pops[i]))) bad++;
+        if (!(await once(pops[i]))) bad++;
       }
     };
     t0 = performance.now();
@@ -138,113 +154,102 @@ function cellsFor(fx) {
     ["jose strict (importJWK ×2 per request)", false],
     ["jose strict, attester key cached (perf-anchors §4)", true],
   ];
+  const att = fx.attestation;
   for (const mode of ["seq", "par"]) {
     for (const [impl, cacheAttesterKey] of joseVariants) {
-      const v = makeJoseStrict(jose, { attesterKeys: [fx.attesterJwk], audience: fx.policy.audience, cacheAttesterKey });
-      const att = fx.attestation;
-      cells.push(cell(fx, impl, mode, async (pop) => (await v(att, pop, NOW)) === fixturesModule.CLIENT_ID));
+      const make = () => {
+        const v = makeJoseStrict(jose, { attesterKeys: [fx.attesterJwk], audience: fx.policy.audience, cacheAttesterKey });
+        return async (pop) => (await v(att, pop, NOW)) === fixturesModule.CLIENT_ID;
+      };
+      cells.push(cell(fx, impl, mode, make));
     }
     for (const [impl, backend] of [
-      ["ours: verify(), default backend (WebCrypto)", undefined],
+      ["ours: verify(), default backend (node:crypto)", undefined],
       ['ours: verify(), backend "wasm"', "wasm"],
     ]) {
-      const v = new Verifier(backend ? { ...fx.policy, backend } : fx.policy);
-      cells.push(cell(fx, impl, mode, async (pop) => (await v.verify(request(fx.attestation, pop))).ok === true));
+      const make = () => {
+        const v = new Verifier(backend ? { ...fx.policy, backend } : fx.policy);
+        return async (pop) => (await v.verify(request(att, pop))).ok === true;
+      };
+      cells.push(cell(fx, impl, mode, make));
     }
   }
-  const vs = new Verifier(fx.policy);
-  cells.push(cell(fx, "ours: verifySync() (pure wasm)", "seq", (pop) => vs.verifySync(request(fx.attestation, pop)).ok === true, true));
+  const makeSync = () => {
+    const v = new Verifier(fx.policy);
+    return (pop) => v.verifySync(request(att, pop)).ok === true;
+  };
+  cells.push(cell(fx, "ours: verifySync() (pure wasm)", "seq", makeSync, true));
   return cells;
-}
-
-// The wasm classes' request argument: JSON text (current src/wasm.rs) or, in older builds, a JS
-// object through serde-wasm-bindgen. Detected once, so the profile follows js/core.js.
-let requestArg = null;
-function coreArg(core, req) {
-  if (requestArg === null) {
-    try {
-      core.prepare(JSON.stringify(req)).free();
-      requestArg = (r) => JSON.stringify(r);
-    } catch {
-      requestArg = (r) => r;
-    }
-  }
-  return requestArg(req);
 }
 
 // ---- profile (--profile): where our time goes, phase by phase ----------------------------------
 
 async function profile(fx) {
-  // Re-runs Verifier.verify's steps (js/core.js) on the same wasm instance, timing each one.
+  // Re-runs Verifier.verify's steps (js/core.js) on one wasm instance, timing each one: the
+  // same calls in the same order, with node:crypto's synchronous verify (what a lone request
+  // uses in Node). The wasm classes are internal; only this profile touches them.
   const wasm = await import("../pkg/client_attestation.js");
   const { headerPairs } = await import("../js/core.js");
-  const subtle = globalThis.crypto.subtle;
+  const nodeCrypto = await import("node:crypto");
   const core = new wasm.WasmVerifier(JSON.stringify(fx.policy), undefined);
   const coreSync = new wasm.WasmVerifier(JSON.stringify(fx.policy), undefined);
   const keys = new Map();
-  const params = (alg) => (alg === "ES256" ? { name: "ECDSA", namedCurve: "P-256" } : { name: "Ed25519" });
-  const vparams = (alg) => (alg === "ES256" ? { name: "ECDSA", hash: "SHA-256" } : { name: "Ed25519" });
   const N = 3000;
   const pool = fx.pool; // these WasmVerifiers have their own replay stores
   await pool.ensure(2 * N + 401);
   const acc = {};
   const add = (k, dt) => (acc[k] = (acc[k] ?? 0) + dt);
   let checksPerReq = 0;
-  const one = async (pop, timed) => {
+  const one = (pop, timed) => {
     const T = timed ? add : () => {};
     let t = performance.now();
     const input = request(fx.attestation, pop);
-    const req = { method: input.method, url: String(input.url), headers: headerPairs(input.headers), now: input.now,
-      clientId: undefined, expectedChallenge: undefined, accessToken: undefined, accessTokenJkt: undefined, explain: false };
+    const req = JSON.stringify({ method: input.method, url: String(input.url), headers: headerPairs(input.headers), now: input.now, explain: false });
     let u = performance.now(); T("1 normalise input (JS)", u - t); t = u;
-    const prepared = core.prepare(coreArg(core, req));
+    const prepared = core.prepare(req);
     u = performance.now(); T("2 prepare (request in + parse/checks)", u - t); t = u;
-    const checks = prepared.signatureChecks();
-    u = performance.now(); T("3 signatureChecks() → JS objects", u - t); t = u;
-    checksPerReq = checks.length;
-    const ck = await Promise.all(checks.map((c) => {
-      const id = `${c.alg}:${c.thumbprint}`;
-      let k = keys.get(id);
-      if (!k) { k = subtle.importKey("jwk", c.jwk, params(c.alg), false, ["verify"]); keys.set(id, k); }
-      return k;
-    }));
-    u = performance.now(); T("4 CryptoKey cache lookup (await)", u - t); t = u;
-    const res = await Promise.all(checks.map((c, i) => subtle.verify(vparams(c.alg), ck[i], c.signature, c.message)));
-    u = performance.now(); T("5 crypto.subtle.verify (await)", u - t); t = u;
-    const settled = prepared.settle(Uint8Array.from(res, (ok) => (ok ? 1 : 0)));
-    u = performance.now(); T("6 settle", u - t); t = u;
-    const entries = settled.replayEntries();
-    const answers = entries.map((e) => core.checkAndStore(e.key, e.expiresAt, req.now));
-    u = performance.now(); T("7 replayEntries + checkAndStore", u - t); t = u;
-    const r = settled.complete(answers);
-    u = performance.now(); T("8 complete → result object", u - t); t = u;
+    const data = prepared.checkData();
+    u = performance.now(); T("3 checkData() (one buffer)", u - t); t = u;
+    // js/core.js decodeChecks, inlined: one check per request once the attestation is cached.
+    checksPerReq = data[0];
+    const bits = new Uint8Array(data[0]);
+    let q = 1;
+    for (let i = 0; i < data[0]; i++) {
+      const alg = data[q];
+      const tl = data[q + 2];
+      const thumb = String.fromCharCode.apply(null, data.subarray(q + 3, q + 3 + tl));
+      q += 3 + tl;
+      const ml = (data[q] | (data[q + 1] << 8) | (data[q + 2] << 16) | (data[q + 3] << 24)) >>> 0;
+      const message = data.subarray(q + 4, q + 4 + ml);
+      q += 4 + ml;
+      const signature = data.subarray(q + 1, q + 1 + data[q]);
+      q += 1 + data[q];
+      let k = keys.get(thumb);
+      if (!k) keys.set(thumb, (k = nodeCrypto.createPublicKey({ key: prepared.checkJwk(i), format: "jwk" })));
+      const ok = alg === 0
+        ? nodeCrypto.verify("sha256", message, { key: k, dsaEncoding: "ieee-p1363" }, signature)
+        : nodeCrypto.verify(null, message, k, signature);
+      bits[i] = ok ? 1 : 0;
+    }
+    u = performance.now(); T("4 node:crypto verify (synchronous)", u - t); t = u;
+    const r = prepared.finish(bits, core);
+    u = performance.now(); T("5 finish: settle + replay store + result object", u - t); t = u;
+    prepared.free();
     if (!r.ok) throw new Error(`profile: not accepted: ${r.reason}`);
   };
-  for (let i = 0; i < 400; i++) await one(pool.pops[i], false);
+  for (let i = 0; i < 400; i++) one(pool.pops[i], false);
   const t0 = performance.now();
-  for (let i = 400; i < 400 + N; i++) await one(pool.pops[i], true);
+  for (let i = 400; i < 400 + N; i++) one(pool.pops[i], true);
   const total = performance.now() - t0;
 
-  // The sync path, split the same way is not possible (one call); time it whole.
+  // The sync path cannot be split the same way (one call); time it whole.
   const ts = performance.now();
   for (let i = 400 + N; i < 400 + 2 * N; i++) {
     const input = request(fx.attestation, pool.pops[i]);
-    const r = coreSync.verifySync(coreArg(coreSync, { method: input.method, url: input.url, headers: headerPairs(input.headers), now: input.now, explain: false }));
+    const r = coreSync.verifySync(JSON.stringify({ method: input.method, url: input.url, headers: headerPairs(input.headers), now: input.now, explain: false }));
     if (!r.ok) throw new Error("profile sync: not accepted");
   }
   const syncUs = ((performance.now() - ts) * 1000) / N;
-
-  // Floors: the WebCrypto verifies alone (pre-imported key, same message), sequential.
-  const c0 = (() => { const p = core.prepare(coreArg(core, { method: "POST", url: fixturesModule.URL_TOKEN, headers: headerPairs(request(fx.attestation, pool.pops[0]).headers), now: NOW, explain: false })); return p.signatureChecks(); })();
-  const k0 = await Promise.all(c0.map((c) => subtle.importKey("jwk", c.jwk, params(c.alg), false, ["verify"])));
-  const floor = async (m) => {
-    for (let i = 0; i < 300; i++) await Promise.all(c0.map((c, j) => subtle.verify(vparams(c.alg), k0[j], c.signature, c.message)));
-    const t = performance.now();
-    for (let i = 0; i < m; i++) await Promise.all(c0.map((c, j) => subtle.verify(vparams(c.alg), k0[j], c.signature, c.message)));
-    return ((performance.now() - t) * 1000) / m;
-  };
-  const floorUs = await floor(N);
-  // The result object's size (what `complete` serialises through serde-wasm-bindgen).
   const sample = await new Verifier(fx.policy).verify(request(fx.attestation, pool.pops[pool.pops.length - 1]));
 
   console.log(`\nProfile ${fx.alg}: our verify() split into its steps (sequential, ${N} requests, µs/request)`);
@@ -252,138 +257,8 @@ async function profile(fx) {
   console.log(`|---|---:|---:|`);
   for (const [k, v] of Object.entries(acc)) console.log(`| ${k} | ${((v * 1000) / N).toFixed(1)} | ${((100 * v) / total).toFixed(0)} % |`);
   console.log(`| **total (${checksPerReq} signature check${checksPerReq === 1 ? "" : "s"} per request)** | **${((total * 1000) / N).toFixed(1)}** | |`);
-  console.log(`| for reference: the same ${c0.length} subtle.verify alone, pre-imported key, prepare() of a fresh request | ${floorUs.toFixed(1)} | |`);
   console.log(`| for reference: verifySync (pure wasm) | ${syncUs.toFixed(1)} | |`);
-  console.log(`result object: ${JSON.stringify(sample).length} chars of JSON, ${sample.checks?.length ?? 0} entries in checks[]`);
-}
-
-// ---- what-if (--profile): the same pipeline with the costs the profile points at removed -------
-//
-// Built from the wasm classes js/core.js uses (WasmVerifier → prepare → signatureChecks → settle
-// → replayEntries/checkAndStore → complete). "lean result" skips `complete()`'s ~8 KB result
-// object (39 `checks` entries + audit through serde-wasm-bindgen): the settled step is freed and
-// a pre-made lean result (no `checks`) is JSON.parse'd instead, which approximates returning
-// `checks` only on request (`explain`) or as one JSON string. Acceptance is still checked: the
-// signatures must be valid and the one replay entry fresh.
-
-async function whatIfCells(fx) {
-  const wasm = await import("../pkg/client_attestation.js");
-  const { headerPairs } = await import("../js/core.js");
-  const nodeCrypto = await import("node:crypto");
-  const subtle = globalThis.crypto.subtle;
-  const sample = await new Verifier(fx.policy).verify(request(fx.attestation, (await fx.pool.ensure(1), fx.pool.pops[0])));
-  const { checks: _drop, ...leanResult } = sample;
-  const leanJson = JSON.stringify(leanResult);
-  const importP = (alg) => (alg === "ES256" ? { name: "ECDSA", namedCurve: "P-256" } : { name: "Ed25519" });
-  const verifyP = (alg) => (alg === "ES256" ? { name: "ECDSA", hash: "SHA-256" } : { name: "Ed25519" });
-  const nodeAlg = (alg) => (alg === "ES256" ? "sha256" : null);
-
-  const make = (sig) => {
-    const core = new wasm.WasmVerifier(JSON.stringify(fx.policy), undefined);
-    const subtleKeys = new Map();
-    const nodeKeys = new Map();
-    const subtleKey = (c) => {
-      let k = subtleKeys.get(c.thumbprint);
-      if (!k) subtleKeys.set(c.thumbprint, (k = subtle.importKey("jwk", c.jwk, importP(c.alg), false, ["verify"])));
-      return k;
-    };
-    const nodeKey = (c) => {
-      let k = nodeKeys.get(c.thumbprint);
-      if (!k) {
-        const key = nodeCrypto.createPublicKey({ key: c.jwk, format: "jwk" });
-        nodeKeys.set(c.thumbprint, (k = c.alg === "ES256" ? { key, dsaEncoding: "ieee-p1363" } : key));
-      }
-      return k;
-    };
-    const begin = (pop) => {
-      const input = request(fx.attestation, pop);
-      const req = { method: input.method, url: input.url, headers: headerPairs(input.headers), now: input.now, explain: false };
-      return [req, core.prepare(coreArg(core, req))];
-    };
-    const finish = (req, settled) => {
-      const entries = settled.replayEntries();
-      const fresh = entries.length === 1 && core.checkAndStore(entries[0].key, entries[0].expiresAt, req.now) === true;
-      settled.free();
-      return fresh && JSON.parse(leanJson).ok === true;
-    };
-    const bits = (results) => Uint8Array.from(results, (ok) => (ok ? 1 : 0));
-    switch (sig) {
-      case "webcrypto":
-        return async (pop) => {
-          const [req, prepared] = begin(pop);
-          const checks = prepared.signatureChecks();
-          const keys = await Promise.all(checks.map(subtleKey));
-          const res = await Promise.all(checks.map((c, i) => subtle.verify(verifyP(c.alg), keys[i], c.signature, c.message)));
-          return res.every(Boolean) && finish(req, prepared.settle(bits(res)));
-        };
-      case "node-sync":
-        return (pop) => {
-          const [req, prepared] = begin(pop);
-          const res = prepared.signatureChecks().map((c) => nodeCrypto.verify(nodeAlg(c.alg), c.message, nodeKey(c), c.signature));
-          return res.every(Boolean) && finish(req, prepared.settle(bits(res)));
-        };
-      case "node-threadpool":
-        return async (pop) => {
-          const [req, prepared] = begin(pop);
-          const checks = prepared.signatureChecks();
-          const res = await Promise.all(
-            checks.map((c) => new Promise((ok, no) => nodeCrypto.verify(nodeAlg(c.alg), c.message, nodeKey(c), c.signature, (e, v) => (e ? no(e) : ok(v))))),
-          );
-          return res.every(Boolean) && finish(req, prepared.settle(bits(res)));
-        };
-      case "wasm":
-        return (pop) => {
-          const [req, prepared] = begin(pop);
-          return finish(req, prepared.settleWithWasm());
-        };
-    }
-    throw new Error(sig);
-  };
-
-  const cells = [];
-  for (const mode of ["seq", "par"]) {
-    const j = makeJoseStrict(jose, { attesterKeys: [fx.attesterJwk], audience: fx.policy.audience });
-    cells.push(cell(fx, "jose strict (importJWK ×2 per request)", mode, async (pop) => (await j(fx.attestation, pop, NOW)) === fixturesModule.CLIENT_ID));
-    const jc = makeJoseStrict(jose, { attesterKeys: [fx.attesterJwk], audience: fx.policy.audience, cacheAttesterKey: true });
-    cells.push(cell(fx, "jose strict, attester key cached", mode, async (pop) => (await jc(fx.attestation, pop, NOW)) === fixturesModule.CLIENT_ID));
-    const v = new Verifier(fx.policy);
-    cells.push(cell(fx, "ours today: verify() (WebCrypto)", mode, async (pop) => (await v.verify(request(fx.attestation, pop))).ok === true));
-    cells.push(cell(fx, "what-if: lean result, WebCrypto", mode, make("webcrypto")));
-  }
-  cells.push(cell(fx, "what-if: lean result, node:crypto verify (sync, KeyObject cache)", "seq", make("node-sync"), true));
-  for (const mode of ["seq", "par"]) cells.push(cell(fx, "what-if: lean result, node:crypto verify (callback → threadpool)", mode, make("node-threadpool")));
-  cells.push(cell(fx, "what-if: lean result, pure-wasm signature", "seq", make("wasm"), true));
-  return cells;
-}
-
-async function whatIf(fixtures) {
-  const cells = [];
-  for (const fx of fixtures) cells.push(...(await whatIfCells(fx)));
-  for (const c of cells) {
-    gc();
-    await warmAndCalibrate(c);
-  }
-  for (let r = 0; r < ROUNDS; r++) {
-    for (let k = 0; k < cells.length; k++) {
-      const c = cells[(k + r) % cells.length];
-      gc();
-      c.rates.push(await runCell(c, c.n));
-    }
-  }
-  console.log(`\nWhat-if (--profile): req/s of the same pipeline with the profile's costs removed (same method, same process)`);
-  console.log(`| alg | variant | mode | req/s | µs/req | vs jose | vs jose (att key cached) | spread | rounds |`);
-  console.log("|---|---|---|---:|---:|---:|---:|---:|---|");
-  for (const c of cells) {
-    const base = (impl) => {
-      const b = cells.find((x) => x.fx.alg === c.fx.alg && x.impl === impl && x.mode === c.mode);
-      return b ? median(b.rates) : null;
-    };
-    const m = median(c.rates);
-    console.log(
-      `| ${c.fx.alg} | ${c.impl} | ${c.mode === "seq" ? "sequential" : `${IN_FLIGHT} in flight`} | ${fmt(m)} | ${(1e6 / m).toFixed(1)} | ` +
-        `${ratio(m, base("jose strict (importJWK ×2 per request)"))} | ${ratio(m, base("jose strict, attester key cached"))} | ${spread(c.rates)} | ${c.rates.map(fmt).join(", ")} |`,
-    );
-  }
+  console.log(`result object: ${JSON.stringify(sample).length} chars of JSON`);
 }
 
 // ---- main -------------------------------------------------------------------------------------
@@ -398,27 +273,24 @@ async function main() {
     `client-attestation JS benchmark — node ${process.version}, jose ${JSON.parse(readFileSync(join(ROOT, "node_modules/jose/package.json"))).version}, ` +
       `${os.cpus().length} CPUs (${os.cpus()[0]?.model?.trim()}), load average ${load.map((l) => l.toFixed(2)).join(" ")}`,
   );
-  console.log(`method: ${ROUNDS} interleaved rounds of ~${ROUND_MS} ms per cell after ${WARM_MS} ms warm-up; median round; ${IN_FLIGHT} in flight = ${IN_FLIGHT} lanes${globalThis.gc ? "; gc() between cells" : ""}`);
+  console.log(`method: ${ROUNDS} interleaved rounds of ~${ROUND_MS} ms per cell after ${WARM_MS} ms warm-up; median round; ${IN_FLIGHT} in flight = ${IN_FLIGHT} lanes${globalThis.gc ? "; gc() + 40 ms pause before every round" : ""}`);
 
   const fixtures = algs.map(makeFixture);
   for (const fx of fixtures) await checkFixtures(fx, Verifier);
 
   if (flag("--profile")) {
     for (const fx of fixtures) await profile(fx);
-    await whatIf(fixtures);
     if (!flag("--all")) return;
   }
 
   const cells = fixtures.flatMap(cellsFor);
   for (const c of cells) {
-    gc();
     await warmAndCalibrate(c);
   }
   for (let r = 0; r < ROUNDS; r++) {
     // Rotate the order each round so no cell always follows the same neighbour.
     for (let k = 0; k < cells.length; k++) {
       const c = cells[(k + r) % cells.length];
-      gc();
       c.rates.push(await runCell(c, c.n));
     }
   }
@@ -427,7 +299,7 @@ async function main() {
   const get = (alg, impl, mode) => cells.find((c) => c.fx.alg === alg && c.impl === impl && c.mode === mode);
   const J = "jose strict (importJWK ×2 per request)";
   const JC = "jose strict, attester key cached (perf-anchors §4)";
-  const impls = [J, JC, "ours: verify(), default backend (WebCrypto)", 'ours: verify(), backend "wasm"', "ours: verifySync() (pure wasm)"];
+  const impls = [J, JC, "ours: verify(), default backend (node:crypto)", 'ours: verify(), backend "wasm"', "ours: verifySync() (pure wasm)"];
   console.log(`\nThroughput: attestation + PoP requests/s (same attestation, fresh PoP each), one node process`);
   console.log(
     `| alg | implementation | sequential req/s | µs/req | vs jose | vs jose (att key cached) | ${IN_FLIGHT} in flight req/s | vs jose | vs jose (att key cached) | spread seq / ${IN_FLIGHT} |`,
@@ -479,13 +351,13 @@ async function main() {
     return `paired per-round ${median(rs).toFixed(2)}× (${Math.min(...rs).toFixed(2)}–${Math.max(...rs).toFixed(2)})`;
   };
   for (const alg of algs) {
-    const ours = results[`${alg}|ours: verify(), default backend (WebCrypto)`];
+    const ours = results[`${alg}|ours: verify(), default backend (node:crypto)`];
     const j = results[`${alg}|${J}`];
     const jc = results[`${alg}|${JC}`];
     for (const [mode, k, m] of [["sequential", "s", "seq"], [`${IN_FLIGHT} in flight`, "p", "par"]]) {
       const r = ours[k] / j[k];
       const rc = ours[k] / jc[k];
-      const o = get(alg, "ours: verify(), default backend (WebCrypto)", m);
+      const o = get(alg, "ours: verify(), default backend (node:crypto)", m);
       console.log(
         `  ${alg} ${mode}: ${r.toFixed(2)}× jose (≥ ${TARGET.ratio}×) ${ok(r >= TARGET.ratio)}, ${paired(o, get(alg, J, m))}` +
           ` [vs att key cached: ${rc.toFixed(2)}× ${ok(rc >= TARGET.ratio)}, ${paired(o, get(alg, JC, m))}]`,
@@ -497,7 +369,7 @@ async function main() {
     `${gzWorst > TARGET.gzip ? `, ${ok(gzWorst <= 160 * 1024)} with 160 KiB = 163 840 B` : ""}`);
   if (cold) {
     for (const r of cold.filter((x) => x.scenario.startsWith("ours"))) {
-      console.log(`  ${r.alg} import → first result (${r.scenario === "ours" ? "verify, WebCrypto" : "verifySync"}) ≤ ${TARGET.coldMs} ms: ${r.total.toFixed(1)} ms ${ok(r.total <= TARGET.coldMs)}`);
+      console.log(`  ${r.alg} import → first result (${r.scenario === "ours" ? "verify, default backend" : "verifySync"}) ≤ ${TARGET.coldMs} ms: ${r.total.toFixed(1)} ms ${ok(r.total <= TARGET.coldMs)}`);
     }
   }
   console.log(`load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);

@@ -274,7 +274,6 @@ export class Verifier {
   }
 
   async #finish(settled) {
-    if (this.#replay === null) return settled.completeWithDefaultStore(this.#core);
     const entries = settled.replayEntries();
     const answers = [];
     for (const e of entries) {

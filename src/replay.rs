@@ -7,7 +7,7 @@
 //! request never burns a `jti`.
 
 use crate::jose::b64;
-use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::collections::BTreeMap;
 use alloc::string::String;
 use sha2::{Digest, Sha256};
 
@@ -42,11 +42,17 @@ pub fn replay_key(instance_thumbprint: &str, jti: &str) -> String {
 /// A bounded in-memory store. When full of unexpired entries it answers `Unavailable`
 /// rather than forget a `jti` that could then be replayed: memory never grows past
 /// `capacity` entries.
+///
+/// One ordered map from key to expiry. Expired entries are dropped when the store is full
+/// (or on [`MemoryReplayStore::purge`]); the earliest expiry held is tracked, so a full store
+/// whose entries are all still live answers at once, and the scan that drops expired entries
+/// runs at most once per distinct expiry second, not once per request.
 #[derive(Clone, Debug)]
 pub struct MemoryReplayStore {
     capacity: usize,
-    by_key: BTreeMap<TailFirst, i64>,
-    by_expiry: BTreeSet<(i64, TailFirst)>,
+    entries: BTreeMap<TailFirst, i64>,
+    /// No entry expires before this (`i64::MAX` when empty).
+    earliest: i64,
 }
 
 /// A key ordered by its bytes from the last one backwards. Replay keys share their first 44
@@ -69,36 +75,33 @@ impl PartialOrd for TailFirst {
 }
 
 impl MemoryReplayStore {
-    /// A store holding at most `capacity` live entries.
+    /// A store holding at most `capacity` entries.
     pub fn new(capacity: usize) -> Self {
-        MemoryReplayStore { capacity, by_key: BTreeMap::new(), by_expiry: BTreeSet::new() }
+        MemoryReplayStore { capacity, entries: BTreeMap::new(), earliest: i64::MAX }
     }
 
-    /// Live entries.
+    /// Entries held (expired ones included until the store fills up or is purged).
     pub fn len(&self) -> usize {
-        self.by_key.len()
+        self.entries.len()
     }
 
     /// No entries?
     pub fn is_empty(&self) -> bool {
-        self.by_key.is_empty()
+        self.entries.is_empty()
     }
 
     /// Drops every entry that expired at or before `now`.
     pub fn purge(&mut self, now: i64) {
-        while let Some(first) = self.by_expiry.first() {
-            if first.0 > now {
-                break;
-            }
-            if let Some((_, key)) = self.by_expiry.pop_first() {
-                self.by_key.remove(&key);
-            }
+        if now < self.earliest {
+            return;
         }
+        self.entries.retain(|_, exp| *exp > now);
+        self.earliest = self.entries.values().copied().min().unwrap_or(i64::MAX);
     }
 }
 
 impl Default for MemoryReplayStore {
-    /// 100 000 entries (≈ 25 MB at most).
+    /// 100 000 entries (≈ 15 MB at most).
     fn default() -> Self {
         MemoryReplayStore::new(100_000)
     }
@@ -106,16 +109,24 @@ impl Default for MemoryReplayStore {
 
 impl ReplayStore for MemoryReplayStore {
     fn check_and_store(&mut self, key: &str, expires_at: i64, now: i64) -> ReplayOutcome {
-        self.purge(now);
         let key = TailFirst(String::from(key));
-        if self.by_key.contains_key(&key) {
-            return ReplayOutcome::Replayed;
+        if let Some(exp) = self.entries.get_mut(&key) {
+            if *exp > now {
+                return ReplayOutcome::Replayed;
+            }
+            // Seen, but its window is over: record it again.
+            *exp = expires_at;
+            self.earliest = self.earliest.min(expires_at);
+            return ReplayOutcome::Fresh;
         }
-        if self.by_key.len() >= self.capacity {
-            return ReplayOutcome::Unavailable;
+        if self.entries.len() >= self.capacity {
+            self.purge(now);
+            if self.entries.len() >= self.capacity {
+                return ReplayOutcome::Unavailable;
+            }
         }
-        self.by_expiry.insert((expires_at, key.clone()));
-        self.by_key.insert(key, expires_at);
+        self.entries.insert(key, expires_at);
+        self.earliest = self.earliest.min(expires_at);
         ReplayOutcome::Fresh
     }
 }
@@ -134,6 +145,22 @@ mod tests {
         assert_eq!(s.check_and_store("c", 20, 10), ReplayOutcome::Fresh, "a expired at 10");
         assert_eq!(s.check_and_store("a", 30, 11), ReplayOutcome::Unavailable);
         assert_eq!(s.len(), 2);
+        // An entry whose window is over is recorded again (and then is a replay again).
+        let mut s = MemoryReplayStore::new(10);
+        assert_eq!(s.check_and_store("k", 10, 0), ReplayOutcome::Fresh);
+        assert_eq!(s.check_and_store("k", 30, 10), ReplayOutcome::Fresh, "expired at 10");
+        assert_eq!(s.check_and_store("k", 40, 29), ReplayOutcome::Replayed);
+        // A full store drops expired entries when it needs the room, not before.
+        let mut s = MemoryReplayStore::new(3);
+        for (k, exp) in [("x", 100), ("y", 100), ("z", 200)] {
+            assert_eq!(s.check_and_store(k, exp, 0), ReplayOutcome::Fresh);
+        }
+        assert_eq!(s.check_and_store("w", 300, 99), ReplayOutcome::Unavailable, "all live");
+        assert_eq!(s.check_and_store("w", 300, 100), ReplayOutcome::Fresh, "x and y expired");
+        assert_eq!(s.len(), 2);
+        assert_eq!(s.check_and_store("z", 300, 150), ReplayOutcome::Replayed);
+        s.purge(250);
+        assert_eq!(s.len(), 1, "only w is left");
         assert_eq!(replay_key("T", "x").len(), 2 + 43);
         assert_ne!(replay_key("T", "x"), replay_key("U", "x"));
     }

@@ -225,30 +225,6 @@ fn consumed() -> JsError {
 
 #[wasm_bindgen(js_class = WasmPrepared)]
 impl WasmPrepared {
-    /// `[{ artefact, alg, jwk, thumbprint, message: Uint8Array, signature: Uint8Array }]`.
-    #[wasm_bindgen(js_name = signatureChecks)]
-    pub fn signature_checks(&self) -> Result<js_sys::Array, JsError> {
-        let p = self.inner.as_ref().ok_or_else(consumed)?;
-        let out = js_sys::Array::new();
-        for c in p.signature_checks() {
-            let artefact = match c.artefact {
-                crate::Signed::Attestation => "attestation",
-                crate::Signed::Pop => "pop",
-                crate::Signed::Dpop => "dpop",
-            };
-            let o = js_sys::Object::new();
-            let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&o, &JsValue::from_str(k), v);
-            set("artefact", &JsValue::from_str(artefact)).map_err(|_| consumed())?;
-            set("alg", &JsValue::from_str(c.alg.name())).map_err(|_| consumed())?;
-            set("jwk", &to_js(&c.key.to_jwk())?).map_err(|_| consumed())?;
-            set("thumbprint", &JsValue::from_str(c.key.thumbprint())).map_err(|_| consumed())?;
-            set("message", &js_sys::Uint8Array::from(c.message.as_slice())).map_err(|_| consumed())?;
-            set("signature", &js_sys::Uint8Array::from(c.signature.as_slice())).map_err(|_| consumed())?;
-            out.push(&o);
-        }
-        Ok(out)
-    }
-
     /// The signature checks in one compact buffer (one boundary crossing, no JS objects made
     /// here): a count byte, then per check `alg` (0 ES256, 1 EdDSA, 2 Ed25519), `artefact` (0
     /// attestation, 1 PoP, 2 DPoP), the key thumbprint (length byte + ASCII), the signing input
@@ -354,14 +330,6 @@ impl WasmSettled {
         let entries: Vec<Value> =
             s.replay_entries().iter().map(|e| json!({ "key": e.key, "expiresAt": e.expires_at })).collect();
         to_js(&entries)
-    }
-
-    /// Phase 3 with the verifier's own per-isolate replay store, in one call.
-    #[wasm_bindgen(js_name = completeWithDefaultStore)]
-    pub fn complete_with_default_store(&mut self, verifier: &WasmVerifier) -> Result<JsValue, JsError> {
-        let s = self.inner.take().ok_or_else(consumed)?;
-        let verdict = s.complete_with(&mut *verifier.store.borrow_mut());
-        result(&self.verifier, &verdict, self.now, self.explain)
     }
 
     /// Phase 3: one answer per entry — `true` fresh, `false` replayed, anything else

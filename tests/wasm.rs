@@ -14,6 +14,7 @@ const POLICY_AS: &str = include_str!("fixtures/policy.as.json");
 const REQUEST_TOKEN: &str = include_str!("fixtures/request.token.json");
 const DRAFT_ATTESTATION: &str = include_str!("fixtures/draft/client-attestation.jwt");
 const INSTANCE_THUMBPRINT: &str = "Ak20Cf62SpTybasujYXbaI-Ms655MyvOZCtnnf8y1QU";
+const ATTESTER_THUMBPRINT: &str = "19J8y7Zprt2-QKLjF2I5pVk0OELX6cY2AfaAv1LC_w8";
 const NOW: i64 = 1_772_487_600;
 const AS: &str = "https://as.example.com";
 
@@ -82,8 +83,32 @@ fn two_phase_verification_with_external_answers() {
     let v = verifier(POLICY_AS);
     // All signatures answered "valid" by the caller (as the WebCrypto backend would).
     let mut prepared = v.prepare(REQUEST_TOKEN).unwrap();
-    let checks = prepared.signature_checks().unwrap();
-    assert_eq!(checks.length(), 2, "attestation and PoP signatures");
+    let data = prepared.check_data().unwrap();
+    assert_eq!(data[0], 2, "attestation and PoP signatures");
+    // The buffer's layout (WasmPrepared::check_data): alg, artefact, thumbprint, message, signature.
+    let mut at = 1;
+    let attestation = DRAFT_ATTESTATION.trim();
+    for (i, (artefact, thumbprint)) in [(0u8, ATTESTER_THUMBPRINT), (1, INSTANCE_THUMBPRINT)].into_iter().enumerate() {
+        assert_eq!(data[at], 0, "ES256");
+        assert_eq!(data[at + 1], artefact);
+        let tl = data[at + 2] as usize;
+        assert_eq!(std::str::from_utf8(&data[at + 3..at + 3 + tl]).unwrap(), thumbprint);
+        at += 3 + tl;
+        let ml = u32::from_le_bytes(data[at..at + 4].try_into().unwrap()) as usize;
+        at += 4;
+        if artefact == 0 {
+            let signing_input = &attestation[..attestation.rfind('.').unwrap()];
+            assert_eq!(&data[at..at + ml], signing_input.as_bytes());
+        }
+        at += ml;
+        assert_eq!(data[at], 64, "raw r‖s");
+        at += 1 + 64;
+        let jwk = value(prepared.check_jwk(i as u32).unwrap());
+        assert_eq!((jwk["kty"].as_str(), jwk["crv"].as_str()), (Some("EC"), Some("P-256")));
+        assert!(jwk.get("d").is_none());
+    }
+    assert_eq!(at, data.len(), "nothing after the last check");
+    assert!(prepared.check_jwk(2).is_err());
     let mut settled = prepared.settle(&[1, 1]).unwrap();
     let entries = value(settled.replay_entries().unwrap());
     assert_eq!(entries.as_array().unwrap().len(), 1);
@@ -110,6 +135,30 @@ fn two_phase_verification_with_external_answers() {
     let down = value(settled.complete(js_sys::Array::of1(&JsValue::UNDEFINED)).unwrap());
     assert_eq!(down["reason"], "replay.store_unavailable");
     assert_eq!(down["status"], 503);
+}
+
+#[wasm_bindgen_test]
+fn finish_settles_records_and_reports_in_one_call() {
+    let v = verifier(POLICY_AS);
+    let mut prepared = v.prepare(REQUEST_TOKEN).unwrap();
+    let ok = value(prepared.finish(&[1, 1], &v).unwrap());
+    assert_eq!(ok["ok"], json!(true), "{ok}");
+    assert!(prepared.finish(&[1, 1], &v).is_err(), "a prepared step is used once");
+    assert!(prepared.check_data().is_err());
+    // The default store recorded the PoP: the same request again is a replay, also through
+    // the pure-wasm backend; the attestation is cached, so only the PoP is checked.
+    let mut again = v.prepare(REQUEST_TOKEN).unwrap();
+    assert_eq!(again.check_data().unwrap()[0], 1, "cached attestation: the PoP's signature only");
+    let replay = value(again.finish_with_wasm(&v).unwrap());
+    assert_eq!(replay["reason"], "pop.replayed");
+    // A signature answered "invalid" (fresh verifier) rejects, and a missing answer fails closed.
+    let v = verifier(POLICY_AS);
+    let bad = value(v.prepare(REQUEST_TOKEN).unwrap().finish(&[1, 0], &v).unwrap());
+    assert_eq!(bad["reason"], "pop.bad_signature", "{bad}");
+    // (That attestation signature passed, so it is cached now: a fresh verifier for the next.)
+    let v = verifier(POLICY_AS);
+    let short = value(v.prepare(REQUEST_TOKEN).unwrap().finish(&[1], &v).unwrap());
+    assert_eq!(short["reason"], "attestation.bad_signature", "{short}");
 }
 
 #[wasm_bindgen_test]
