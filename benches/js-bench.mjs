@@ -194,6 +194,9 @@ async function profile(fx) {
   const core = new wasm.WasmVerifier(JSON.stringify(fx.policy), undefined);
   const coreSync = new wasm.WasmVerifier(JSON.stringify(fx.policy), undefined);
   const keys = new Map();
+  // js/core.js coreRequest for this input shape: method, url, flat headers, now, six unset
+  // options, no flags.
+  const coreArgs = (input) => [input.method, String(input.url), headerPairs(input.headers).flat(), input.now, undefined, undefined, undefined, undefined, undefined, undefined, 0];
   const N = 3000;
   const pool = fx.pool; // these WasmVerifiers have their own replay stores
   await pool.ensure(2 * N + 401);
@@ -204,9 +207,9 @@ async function profile(fx) {
     const T = timed ? add : () => {};
     let t = performance.now();
     const input = request(fx.attestation, pop);
-    const req = JSON.stringify({ method: input.method, url: String(input.url), headers: headerPairs(input.headers), now: input.now, explain: false });
+    const args = coreArgs(input);
     let u = performance.now(); T("1 normalise input (JS)", u - t); t = u;
-    const prepared = core.prepare(req);
+    const prepared = core.prepare(...args);
     u = performance.now(); T("2 prepare (request in + parse/checks)", u - t); t = u;
     const data = prepared.checkData();
     u = performance.now(); T("3 checkData() (one buffer)", u - t); t = u;
@@ -246,7 +249,7 @@ async function profile(fx) {
   const ts = performance.now();
   for (let i = 400 + N; i < 400 + 2 * N; i++) {
     const input = request(fx.attestation, pool.pops[i]);
-    const r = coreSync.verifySync(JSON.stringify({ method: input.method, url: input.url, headers: headerPairs(input.headers), now: input.now, explain: false }));
+    const r = coreSync.verifySync(...coreArgs(input));
     if (!r.ok) throw new Error("profile sync: not accepted");
   }
   const syncUs = ((performance.now() - ts) * 1000) / N;

@@ -34,43 +34,40 @@ function wrap(fn) {
 
 // ---- request normalisation ------------------------------------------------------------------
 
-/** Header lines as [name, value] pairs from a Fetch Headers, a plain object, or pairs. */
-export function headerPairs(headers) {
-  if (headers == null) return [];
+/** Calls `line(name, value)` for each header line of a Fetch Headers, a plain object, or pairs. */
+function eachHeader(headers, line) {
+  if (headers == null) return;
   if (Array.isArray(headers)) {
-    return headers.map((pair, i) => {
+    headers.forEach((pair, i) => {
       if (!Array.isArray(pair) || pair.length !== 2) throw new TypeError(`headers[${i}] must be a [name, value] pair`);
-      return [String(pair[0]), String(pair[1])];
+      line(String(pair[0]), String(pair[1]));
     });
-  }
-  if (typeof headers.forEach === "function" && typeof headers.get === "function") {
+  } else if (typeof headers.forEach === "function" && typeof headers.get === "function") {
     // Fetch Headers join repeated lines with ", ": the core sees the comma and reports folding.
-    const out = [];
-    headers.forEach((value, name) => out.push([name, value]));
-    return out;
-  }
-  if (typeof headers === "object") {
-    const out = [];
+    headers.forEach((value, name) => line(name, value));
+  } else if (typeof headers === "object") {
     for (const [name, value] of Object.entries(headers)) {
-      if (Array.isArray(value)) for (const v of value) out.push([name, String(v)]);
-      else if (value !== undefined) out.push([name, String(value)]);
+      if (Array.isArray(value)) for (const v of value) line(name, String(v));
+      else if (value !== undefined) line(name, String(value));
     }
-    return out;
+  } else {
+    throw new TypeError("headers must be a Headers object, a plain object, or an array of [name, value] pairs");
   }
-  throw new TypeError("headers must be a Headers object, a plain object, or an array of [name, value] pairs");
 }
 
-// Lone surrogates cannot cross the boundary as JSON text; as U+FFFD they reach the core, which
-// rejects the token with a reason like any other garbage.
-const wellFormed =
-  typeof String.prototype.toWellFormed === "function"
-    ? (s) => s.toWellFormed()
-    : (s) => s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD");
+/** Header lines as [name, value] pairs from a Fetch Headers, a plain object, or pairs. */
+export function headerPairs(headers) {
+  const out = [];
+  eachHeader(headers, (name, value) => out.push([name, value]));
+  return out;
+}
 
+// Strings cross into the core as UTF-8 (TextEncoder): a lone surrogate arrives as U+FFFD, and
+// the core rejects such a token with a reason like any other garbage.
 function optionalString(name, v) {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== "string") throw new TypeError(`${name} must be a string`);
-  return wellFormed(v);
+  return v;
 }
 
 function seconds(name, v) {
@@ -79,24 +76,35 @@ function seconds(name, v) {
   return v;
 }
 
-function coreRequest(input) {
+const FLAG_EXPLAIN = 1;
+const FLAG_ACCESS_TOKEN_FROM_HEADER = 2;
+
+/**
+ * The core's request arguments (`WasmVerifier.prepare` / `verifySync`): method, url, flat
+ * headers (name, value, …), now, clientId, expectedChallenge, expectedDpopNonce, accessToken,
+ * accessTokenJkt, formBody, flags.
+ */
+function coreRequest(input, formBody, accessTokenFromHeader = false) {
   if (input == null || typeof input !== "object") throw new TypeError("verify() takes an options object");
   const { method, url, headers, clientId, now, expectedChallenge, expectedDpopNonce, accessToken, accessTokenJkt, explain } =
     input;
   if (typeof method !== "string" || method === "") throw new TypeError("method must be a non-empty string");
   if (typeof url !== "string" && !(url instanceof URL)) throw new TypeError("url must be a string or URL");
-  return {
-    method: wellFormed(method),
-    url: wellFormed(String(url)),
-    headers: headerPairs(headers).map(([n, v]) => [wellFormed(n), wellFormed(v)]),
-    now: seconds("now", now),
-    clientId: optionalString("clientId", clientId),
-    expectedChallenge: optionalString("expectedChallenge", expectedChallenge),
-    expectedDpopNonce: optionalString("expectedDpopNonce", expectedDpopNonce),
-    accessToken: optionalString("accessToken", accessToken),
-    accessTokenJkt: optionalString("accessTokenJkt", accessTokenJkt),
-    explain: explain === true,
-  };
+  const flat = [];
+  eachHeader(headers, (name, value) => flat.push(name, value));
+  return [
+    method,
+    String(url),
+    flat,
+    seconds("now", now),
+    optionalString("clientId", clientId),
+    optionalString("expectedChallenge", expectedChallenge),
+    optionalString("expectedDpopNonce", expectedDpopNonce),
+    optionalString("accessToken", accessToken),
+    optionalString("accessTokenJkt", accessTokenJkt),
+    formBody,
+    (explain === true ? FLAG_EXPLAIN : 0) | (accessTokenFromHeader ? FLAG_ACCESS_TOKEN_FROM_HEADER : 0),
+  ];
 }
 
 const MAX_FORM_BODY = 64 * 1024;
@@ -227,7 +235,7 @@ export class Verifier {
   }
 
   async #verifyCore(request) {
-    const prepared = wrap(() => this.#core.prepare(JSON.stringify(request)));
+    const prepared = wrap(() => this.#core.prepare(...request));
     inFlight++;
     try {
       // null: the pure-wasm backend decides the signatures inside the core.
@@ -290,7 +298,7 @@ export class Verifier {
   verifySync(input) {
     if (this.#replay !== null) throw new TypeError("verifySync() needs the default replay store (policy.replay is async)");
     const request = coreRequest(input);
-    return wrap(() => this.#core.verifySync(JSON.stringify(request)));
+    return wrap(() => this.#core.verifySync(...request));
   }
 
   /**
@@ -301,7 +309,6 @@ export class Verifier {
     if (request == null || typeof request.headers !== "object" || typeof request.url !== "string") {
       throw new TypeError("verifyRequest() takes a Fetch API Request");
     }
-    const headers = headerPairs(request.headers);
     // The core reads the form's client_id (refusing a repeated one) and the Authorization token.
     let formBody;
     const type = request.headers.get("content-type") ?? "";
@@ -314,11 +321,8 @@ export class Verifier {
         formBody = undefined; // the body was already consumed: pass options.clientId instead
       }
     }
-    const input = { ...options, method: request.method, url: request.url, headers };
-    const core = coreRequest(input);
-    core.formBody = formBody === undefined ? undefined : wellFormed(formBody);
-    core.accessTokenFromHeader = options.accessToken == null;
-    return this.#verifyCore(core);
+    const input = { ...options, method: request.method, url: request.url, headers: request.headers };
+    return this.#verifyCore(coreRequest(input, formBody, options.accessToken == null));
   }
 
   /** The HTTP error response for a rejected result: status, headers, JSON body. */

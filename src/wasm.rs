@@ -67,55 +67,55 @@ fn result(verifier: &crate::Verifier, verdict: &crate::Verdict, now: i64, explai
     parse_json(&verdict_json(verdict, response.as_ref(), explain))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct JsRequest {
+/// `flags` bit: add every check to the result (`explain`).
+const FLAG_EXPLAIN: u32 = 1;
+/// `flags` bit: take the access token from a Bearer/DPoP `Authorization` header when none is
+/// given.
+const FLAG_ACCESS_TOKEN_FROM_HEADER: u32 = 2;
+
+/// A request from the JS layer's arguments: no JSON in between (strings cross the boundary as
+/// UTF-8, lone surrogates already replaced by U+FFFD), and no deserializer compiled for it.
+/// `headers` is flat: name, value, name, value, …
+#[allow(clippy::too_many_arguments)]
+fn request_from_args(
     method: String,
     url: String,
-    #[serde(default)]
-    headers: Vec<(String, String)>,
+    headers: Vec<String>,
     now: f64,
-    #[serde(default)]
     client_id: Option<String>,
-    #[serde(default)]
     expected_challenge: Option<String>,
-    #[serde(default)]
     expected_dpop_nonce: Option<String>,
-    #[serde(default)]
     access_token: Option<String>,
-    #[serde(default)]
     access_token_jkt: Option<String>,
-    #[serde(default)]
-    explain: bool,
-    /// The request body, for its form `client_id` (see `RequestContext::form_body`).
-    #[serde(default)]
     form_body: Option<String>,
-    /// Take `accessToken` from a Bearer/DPoP `Authorization` header when not given.
-    #[serde(default)]
-    access_token_from_header: bool,
-}
-
-impl JsRequest {
-    fn split(self) -> Result<(HttpRequest, RequestContext), JsError> {
-        let now = seconds(self.now, "now")?;
-        let access_token = match self.access_token {
-            Some(t) => Some(t),
-            None if self.access_token_from_header => crate::httpmsg::access_token(&self.headers),
-            None => None,
-        };
-        let req = HttpRequest { method: self.method, url: self.url, headers: self.headers };
-        let ctx = RequestContext {
-            now,
-            client_id: self.client_id,
-            expected_challenge: self.expected_challenge,
-            expected_dpop_nonce: self.expected_dpop_nonce,
-            access_token,
-            access_token_jkt: self.access_token_jkt,
-            explain: self.explain,
-            form_body: self.form_body,
-        };
-        Ok((req, ctx))
+    flags: u32,
+) -> Result<(HttpRequest, RequestContext), JsError> {
+    let now = seconds(now, "now")?;
+    if headers.len() % 2 != 0 {
+        return Err(JsError::new("invalid request: headers must be name, value pairs"));
     }
+    let mut pairs = Vec::with_capacity(headers.len() / 2);
+    let mut it = headers.into_iter();
+    while let (Some(name), Some(value)) = (it.next(), it.next()) {
+        pairs.push((name, value));
+    }
+    let access_token = match access_token {
+        Some(t) => Some(t),
+        None if flags & FLAG_ACCESS_TOKEN_FROM_HEADER != 0 => crate::httpmsg::access_token(&pairs),
+        None => None,
+    };
+    let req = HttpRequest { method, url, headers: pairs };
+    let ctx = RequestContext {
+        now,
+        client_id,
+        expected_challenge,
+        expected_dpop_nonce,
+        access_token,
+        access_token_jkt,
+        explain: flags & FLAG_EXPLAIN != 0,
+        form_body,
+    };
+    Ok((req, ctx))
 }
 
 /// A verifier for one policy, with a bounded per-isolate replay store.
@@ -140,9 +140,35 @@ impl WasmVerifier {
         })
     }
 
-    /// Phase 1 (see the core's two-phase verification).
-    pub fn prepare(&self, request: &str) -> Result<WasmPrepared, JsError> {
-        let (req, ctx) = from_js::<JsRequest>(request, "request")?.split()?;
+    /// Phase 1 (see the core's two-phase verification). Arguments as in `verifySync`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn prepare(
+        &self,
+        method: String,
+        url: String,
+        headers: Vec<String>,
+        now: f64,
+        client_id: Option<String>,
+        expected_challenge: Option<String>,
+        expected_dpop_nonce: Option<String>,
+        access_token: Option<String>,
+        access_token_jkt: Option<String>,
+        form_body: Option<String>,
+        flags: u32,
+    ) -> Result<WasmPrepared, JsError> {
+        let (req, ctx) = request_from_args(
+            method,
+            url,
+            headers,
+            now,
+            client_id,
+            expected_challenge,
+            expected_dpop_nonce,
+            access_token,
+            access_token_jkt,
+            form_body,
+            flags,
+        )?;
         let prepared = self.inner.prepare_cached(&req, &ctx, Some(&self.cache.borrow()));
         Ok(WasmPrepared {
             inner: Some(prepared),
@@ -154,9 +180,38 @@ impl WasmVerifier {
     }
 
     /// All three phases synchronously: RustCrypto signatures, the per-isolate replay store.
+    /// `headers` is flat (name, value, …); `form_body` is the request body, for its form
+    /// `client_id` (see `RequestContext::form_body`); `flags`: 1 explain, 2 access token from
+    /// the `Authorization` header when `access_token` is not given.
     #[wasm_bindgen(js_name = verifySync)]
-    pub fn verify_sync(&self, request: &str) -> Result<JsValue, JsError> {
-        let (req, ctx) = from_js::<JsRequest>(request, "request")?.split()?;
+    #[allow(clippy::too_many_arguments)]
+    pub fn verify_sync(
+        &self,
+        method: String,
+        url: String,
+        headers: Vec<String>,
+        now: f64,
+        client_id: Option<String>,
+        expected_challenge: Option<String>,
+        expected_dpop_nonce: Option<String>,
+        access_token: Option<String>,
+        access_token_jkt: Option<String>,
+        form_body: Option<String>,
+        flags: u32,
+    ) -> Result<JsValue, JsError> {
+        let (req, ctx) = request_from_args(
+            method,
+            url,
+            headers,
+            now,
+            client_id,
+            expected_challenge,
+            expected_dpop_nonce,
+            access_token,
+            access_token_jkt,
+            form_body,
+            flags,
+        )?;
         let verdict = self.inner.verify_cached(&req, &ctx, &mut *self.store.borrow_mut(), &mut self.cache.borrow_mut());
         result(&self.inner, &verdict, ctx.now, ctx.explain)
     }

@@ -4,7 +4,8 @@
 #![cfg(all(target_arch = "wasm32", feature = "wasm"))]
 
 use client_attestation::wasm::{
-    WasmVerifier, assemble_jws, create_attestation, create_pop, generate_key, inspect, public_key_info, reasons,
+    WasmPrepared, WasmVerifier, assemble_jws, create_attestation, create_pop, generate_key, inspect, public_key_info,
+    reasons,
 };
 use serde_json::{Value, json};
 use wasm_bindgen::JsValue;
@@ -26,6 +27,32 @@ fn value(v: JsValue) -> Value {
 
 fn verifier(policy: &str) -> WasmVerifier {
     WasmVerifier::new(policy, None).expect("valid policy")
+}
+
+/// The bindings' request arguments from a JSON request document (as in tests/fixtures):
+/// method, url, flat headers, now, clientId (the other options unset, no flags).
+type Args = (String, String, Vec<String>, f64, Option<String>);
+
+fn args(json: &str) -> Args {
+    let r: Value = serde_json::from_str(json).unwrap();
+    let flat = r["headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|h| [h[0].as_str().unwrap().to_string(), h[1].as_str().unwrap().to_string()])
+        .collect();
+    let text = |k: &str| r[k].as_str().map(str::to_string);
+    (text("method").unwrap(), text("url").unwrap(), flat, r["now"].as_f64().unwrap(), text("clientId"))
+}
+
+fn prepare(v: &WasmVerifier, json: &str) -> Result<WasmPrepared, wasm_bindgen::JsError> {
+    let (m, u, h, now, client_id) = args(json);
+    v.prepare(m, u, h, now, client_id, None, None, None, None, None, 0)
+}
+
+fn verify_sync(v: &WasmVerifier, json: &str) -> Result<JsValue, wasm_bindgen::JsError> {
+    let (m, u, h, now, client_id) = args(json);
+    v.verify_sync(m, u, h, now, client_id, None, None, None, None, None, 0)
 }
 
 fn request(attestation: &str, pop: &str) -> String {
@@ -63,18 +90,22 @@ fn constructor_accepts_the_fixture_policy_and_refuses_bad_ones() {
 #[wasm_bindgen_test]
 fn verify_sync_accepts_the_draft_example_then_reports_the_replay() {
     let v = verifier(POLICY_AS);
-    let ok = value(v.verify_sync(REQUEST_TOKEN).unwrap());
+    let ok = value(verify_sync(&v, REQUEST_TOKEN).unwrap());
     assert_eq!(ok["ok"], json!(true), "{ok}");
     assert_eq!(ok["clientId"], "https://client.example.com");
     assert_eq!(ok["mechanism"], "attestation_pop_jwt");
     assert_eq!(ok["instanceKey"]["thumbprint"], INSTANCE_THUMBPRINT);
-    let again = value(v.verify_sync(REQUEST_TOKEN).unwrap());
+    let again = value(verify_sync(&v, REQUEST_TOKEN).unwrap());
     assert_eq!(again["ok"], json!(false));
     assert_eq!(again["reason"], "pop.replayed");
     assert_eq!(again["response"]["status"], 400);
-    // A bad request document is an error, a garbage token a result.
-    assert!(v.verify_sync("{\"url\":\"x\"}").is_err());
-    let garbage = value(v.verify_sync(&request("not.a.jwt", "x")).unwrap());
+    // Bad arguments are an error (headers not in pairs, a time outside NumericDate), a garbage
+    // token a result.
+    let (m, u, mut h, now, _) = args(REQUEST_TOKEN);
+    h.pop();
+    assert!(v.verify_sync(m.clone(), u.clone(), h, now, None, None, None, None, None, None, 0).is_err());
+    assert!(v.verify_sync(m, u, Vec::new(), -1.0, None, None, None, None, None, None, 0).is_err());
+    let garbage = value(verify_sync(&v, &request("not.a.jwt", "x")).unwrap());
     assert_eq!(garbage["ok"], json!(false));
 }
 
@@ -82,7 +113,7 @@ fn verify_sync_accepts_the_draft_example_then_reports_the_replay() {
 fn two_phase_verification_with_external_answers() {
     let v = verifier(POLICY_AS);
     // All signatures answered "valid" by the caller (as the WebCrypto backend would).
-    let mut prepared = v.prepare(REQUEST_TOKEN).unwrap();
+    let mut prepared = prepare(&v, REQUEST_TOKEN).unwrap();
     let data = prepared.check_data().unwrap();
     assert_eq!(data[0], 2, "attestation and PoP signatures");
     // The buffer's layout (WasmPrepared::check_data): alg, artefact, thumbprint, message, signature.
@@ -122,14 +153,14 @@ fn two_phase_verification_with_external_answers() {
 
     // A signature answered "invalid" rejects (fresh verifier: no cached attestation).
     let v = verifier(POLICY_AS);
-    let mut prepared = v.prepare(REQUEST_TOKEN).unwrap();
+    let mut prepared = prepare(&v, REQUEST_TOKEN).unwrap();
     let mut settled = prepared.settle(&[1, 0]).unwrap();
     let no = value(settled.complete(js_sys::Array::new()).unwrap());
     assert_eq!(no["reason"], "pop.bad_signature", "{no}");
 
     // The pure-wasm crypto agrees, and an unavailable store fails closed.
     let v = verifier(POLICY_AS);
-    let mut prepared = v.prepare(REQUEST_TOKEN).unwrap();
+    let mut prepared = prepare(&v, REQUEST_TOKEN).unwrap();
     let mut settled = prepared.settle_with_wasm().unwrap();
     assert!(prepared.settle_with_wasm().is_err(), "a prepared step is used once");
     let down = value(settled.complete(js_sys::Array::of1(&JsValue::UNDEFINED)).unwrap());
@@ -140,24 +171,24 @@ fn two_phase_verification_with_external_answers() {
 #[wasm_bindgen_test]
 fn finish_settles_records_and_reports_in_one_call() {
     let v = verifier(POLICY_AS);
-    let mut prepared = v.prepare(REQUEST_TOKEN).unwrap();
+    let mut prepared = prepare(&v, REQUEST_TOKEN).unwrap();
     let ok = value(prepared.finish(&[1, 1], &v).unwrap());
     assert_eq!(ok["ok"], json!(true), "{ok}");
     assert!(prepared.finish(&[1, 1], &v).is_err(), "a prepared step is used once");
     assert!(prepared.check_data().is_err());
     // The default store recorded the PoP: the same request again is a replay, also through
     // the pure-wasm backend; the attestation is cached, so only the PoP is checked.
-    let mut again = v.prepare(REQUEST_TOKEN).unwrap();
+    let mut again = prepare(&v, REQUEST_TOKEN).unwrap();
     assert_eq!(again.check_data().unwrap()[0], 1, "cached attestation: the PoP's signature only");
     let replay = value(again.finish_with_wasm(&v).unwrap());
     assert_eq!(replay["reason"], "pop.replayed");
     // A signature answered "invalid" (fresh verifier) rejects, and a missing answer fails closed.
     let v = verifier(POLICY_AS);
-    let bad = value(v.prepare(REQUEST_TOKEN).unwrap().finish(&[1, 0], &v).unwrap());
+    let bad = value(prepare(&v, REQUEST_TOKEN).unwrap().finish(&[1, 0], &v).unwrap());
     assert_eq!(bad["reason"], "pop.bad_signature", "{bad}");
     // (That attestation signature passed, so it is cached now: a fresh verifier for the next.)
     let v = verifier(POLICY_AS);
-    let short = value(v.prepare(REQUEST_TOKEN).unwrap().finish(&[1], &v).unwrap());
+    let short = value(prepare(&v, REQUEST_TOKEN).unwrap().finish(&[1], &v).unwrap());
     assert_eq!(short["reason"], "attestation.bad_signature", "{short}");
 }
 
@@ -209,7 +240,7 @@ fn builders_round_trip_through_the_verifier() {
                 .unwrap();
         assert_eq!(value(inspect(&pop).unwrap())["kind"], "pop");
         let v = verifier(&policy);
-        let ok = value(v.verify_sync(&request(&attestation, &pop)).unwrap());
+        let ok = value(verify_sync(&v, &request(&attestation, &pop)).unwrap());
         assert_eq!(ok["ok"], json!(true), "{alg}: {ok}");
         assert_eq!(ok["clientId"], "client-1");
         assert_eq!(ok["instanceKey"]["thumbprint"], instance["thumbprint"]);
@@ -217,7 +248,7 @@ fn builders_round_trip_through_the_verifier() {
         let other = value(generate_key(alg).unwrap());
         let forged =
             create_pop(&json!({ "key": other["privateJwk"], "audience": AS, "now": NOW }).to_string()).unwrap();
-        let no = value(v.verify_sync(&request(&attestation, &forged)).unwrap());
+        let no = value(verify_sync(&v, &request(&attestation, &forged)).unwrap());
         assert_eq!(no["reason"], "pop.bad_signature", "{alg}: {no}");
     }
     // A public key cannot sign; unknown options are refused.
