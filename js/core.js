@@ -80,7 +80,7 @@ const FLAG_EXPLAIN = 1;
 const FLAG_ACCESS_TOKEN_FROM_HEADER = 2;
 
 /**
- * The core's request arguments (`WasmVerifier.prepare` / `verifySync`): method, url, flat
+ * The core's request arguments (`WasmVerifier.prepare`): method, url, flat
  * headers (name, value, …), now, clientId, expectedChallenge, expectedDpopNonce, accessToken,
  * accessTokenJkt, formBody, flags.
  */
@@ -298,7 +298,12 @@ export class Verifier {
   verifySync(input) {
     if (this.#replay !== null) throw new TypeError("verifySync() needs the default replay store (policy.replay is async)");
     const request = coreRequest(input);
-    return wrap(() => this.#core.verifySync(...request));
+    const prepared = wrap(() => this.#core.prepare(...request));
+    try {
+      return prepared.finishWithWasm(this.#core);
+    } finally {
+      prepared.free();
+    }
   }
 
   /**

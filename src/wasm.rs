@@ -91,7 +91,7 @@ fn request_from_args(
     flags: u32,
 ) -> Result<(HttpRequest, RequestContext), JsError> {
     let now = seconds(now, "now")?;
-    if headers.len() % 2 != 0 {
+    if !headers.len().is_multiple_of(2) {
         return Err(JsError::new("invalid request: headers must be name, value pairs"));
     }
     let mut pairs = Vec::with_capacity(headers.len() / 2);
@@ -140,7 +140,11 @@ impl WasmVerifier {
         })
     }
 
-    /// Phase 1 (see the core's two-phase verification). Arguments as in `verifySync`.
+    /// Phase 1 (see the core's two-phase verification). `headers` is flat (name, value, …);
+    /// `form_body` is the request body, for its form `client_id` (see
+    /// `RequestContext::form_body`); `flags`: 1 explain, 2 access token from the
+    /// `Authorization` header when `access_token` is not given. `finishWithWasm` right after
+    /// is the synchronous pure-wasm verification.
     #[allow(clippy::too_many_arguments)]
     pub fn prepare(
         &self,
@@ -177,43 +181,6 @@ impl WasmVerifier {
             now: ctx.now,
             explain: ctx.explain,
         })
-    }
-
-    /// All three phases synchronously: RustCrypto signatures, the per-isolate replay store.
-    /// `headers` is flat (name, value, …); `form_body` is the request body, for its form
-    /// `client_id` (see `RequestContext::form_body`); `flags`: 1 explain, 2 access token from
-    /// the `Authorization` header when `access_token` is not given.
-    #[wasm_bindgen(js_name = verifySync)]
-    #[allow(clippy::too_many_arguments)]
-    pub fn verify_sync(
-        &self,
-        method: String,
-        url: String,
-        headers: Vec<String>,
-        now: f64,
-        client_id: Option<String>,
-        expected_challenge: Option<String>,
-        expected_dpop_nonce: Option<String>,
-        access_token: Option<String>,
-        access_token_jkt: Option<String>,
-        form_body: Option<String>,
-        flags: u32,
-    ) -> Result<JsValue, JsError> {
-        let (req, ctx) = request_from_args(
-            method,
-            url,
-            headers,
-            now,
-            client_id,
-            expected_challenge,
-            expected_dpop_nonce,
-            access_token,
-            access_token_jkt,
-            form_body,
-            flags,
-        )?;
-        let verdict = self.inner.verify_cached(&req, &ctx, &mut *self.store.borrow_mut(), &mut self.cache.borrow_mut());
-        result(&self.inner, &verdict, ctx.now, ctx.explain)
     }
 
     /// The default replay store: `true` fresh (now recorded), `false` replayed, `undefined`

@@ -50,9 +50,9 @@ fn prepare(v: &WasmVerifier, json: &str) -> Result<WasmPrepared, wasm_bindgen::J
     v.prepare(m, u, h, now, client_id, None, None, None, None, None, 0)
 }
 
+/// What `Verifier.verifySync` does: prepare, then finish with the pure-wasm backend.
 fn verify_sync(v: &WasmVerifier, json: &str) -> Result<JsValue, wasm_bindgen::JsError> {
-    let (m, u, h, now, client_id) = args(json);
-    v.verify_sync(m, u, h, now, client_id, None, None, None, None, None, 0)
+    prepare(v, json)?.finish_with_wasm(v)
 }
 
 fn request(attestation: &str, pop: &str) -> String {
@@ -103,8 +103,8 @@ fn verify_sync_accepts_the_draft_example_then_reports_the_replay() {
     // token a result.
     let (m, u, mut h, now, _) = args(REQUEST_TOKEN);
     h.pop();
-    assert!(v.verify_sync(m.clone(), u.clone(), h, now, None, None, None, None, None, None, 0).is_err());
-    assert!(v.verify_sync(m, u, Vec::new(), -1.0, None, None, None, None, None, None, 0).is_err());
+    assert!(v.prepare(m.clone(), u.clone(), h, now, None, None, None, None, None, None, 0).is_err());
+    assert!(v.prepare(m, u, Vec::new(), -1.0, None, None, None, None, None, None, 0).is_err());
     let garbage = value(verify_sync(&v, &request("not.a.jwt", "x")).unwrap());
     assert_eq!(garbage["ok"], json!(false));
 }
