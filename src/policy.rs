@@ -43,8 +43,14 @@ pub const MIN_SECRET_LEN: usize = 32;
 pub const MAX_IDENTIFIER_LEN: usize = 2048;
 
 fn identifier(path: &str, v: &str) -> Result<(), PolicyError> {
+    identifier_at(|| String::from(path), v)
+}
+
+/// Like `identifier`, with the path built only for the error (no formatting on success: a
+/// policy is parsed at startup, where every bit of code run costs compile time in wasm).
+fn identifier_at(path: impl FnOnce() -> String, v: &str) -> Result<(), PolicyError> {
     if v.len() > MAX_IDENTIFIER_LEN {
-        return Err(PolicyError::new(path, format!("is longer than {MAX_IDENTIFIER_LEN} bytes")));
+        return Err(PolicyError::new(path(), format!("is longer than {MAX_IDENTIFIER_LEN} bytes")));
     }
     Ok(())
 }
@@ -277,30 +283,29 @@ impl Policy {
             }
             let mut keys = Vec::with_capacity(a.jwks.keys.len());
             for (j, k) in a.jwks.keys.iter().enumerate() {
-                let path = format!("attesters[{i}].jwks.keys[{j}]");
+                let path = || format!("attesters[{i}].jwks.keys[{j}]");
                 let key = PublicKey::from_value(k).map_err(|e| match e {
-                    JwkError::Private => PolicyError::new(
-                        path.as_str(),
-                        "is a private or symmetric key; a trust store holds public keys only",
-                    ),
-                    JwkError::Unsupported(what) => PolicyError::new(path.as_str(), format!("{what} are not supported")),
-                    JwkError::Invalid(why) => PolicyError::new(path.as_str(), why),
+                    JwkError::Private => {
+                        PolicyError::new(path(), "is a private or symmetric key; a trust store holds public keys only")
+                    }
+                    JwkError::Unsupported(what) => PolicyError::new(path(), format!("{what} are not supported")),
+                    JwkError::Invalid(why) => PolicyError::new(path(), why),
                 })?;
                 if let Some(alg) = &key.alg {
                     match Algorithm::lookup(alg) {
                         AlgLookup::Supported(a) if a.fits(key.kind()) => {}
                         _ => {
-                            return Err(PolicyError::new(path, format!("alg {alg} does not fit this key")));
+                            return Err(PolicyError::new(path(), format!("alg {alg} does not fit this key")));
                         }
                     }
                 }
                 keys.push(key);
             }
             if let Some(name) = &a.name {
-                identifier(&format!("attesters[{i}].name"), name)?;
+                identifier_at(|| format!("attesters[{i}].name"), name)?;
             }
             for (j, id) in a.client_ids.iter().flatten().enumerate() {
-                identifier(&format!("attesters[{i}].clientIds[{j}]"), id)?;
+                identifier_at(|| format!("attesters[{i}].clientIds[{j}]"), id)?;
             }
             if let Some(ids) = &a.client_ids
                 && ids.is_empty()

@@ -173,10 +173,23 @@ impl PublicKey {
 
     /// The RFC 7638 input: required members only, lexicographic order, no whitespace.
     fn thumbprint_input(&self) -> String {
+        // Concatenation, not `format!`: x and y are base64url (nothing to escape), and this
+        // runs for every key parsed.
+        let mut s = String::with_capacity(100);
         match &self.y {
-            Some(y) => format!(r#"{{"crv":"P-256","kty":"EC","x":"{}","y":"{}"}}"#, self.x, y),
-            None => format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#, self.x),
+            Some(y) => {
+                s.push_str(r#"{"crv":"P-256","kty":"EC","x":""#);
+                s.push_str(&self.x);
+                s.push_str(r#"","y":""#);
+                s.push_str(y);
+            }
+            None => {
+                s.push_str(r#"{"crv":"Ed25519","kty":"OKP","x":""#);
+                s.push_str(&self.x);
+            }
         }
+        s.push_str(r#""}"#);
+        s
     }
 
     /// The public JWK with its required members only (plus `kid` when known).
