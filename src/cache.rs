@@ -67,15 +67,23 @@ impl AttestationCache {
             return;
         }
         if self.entries.len() >= self.capacity && !self.entries.contains_key(&hash) {
-            self.entries.retain(|_, (e, _)| *e > now);
-            if self.entries.len() >= self.capacity {
-                let soonest = self.entries.iter().min_by_key(|(_, (e, _))| *e).map(|(k, _)| *k);
-                if let Some(k) = soonest {
-                    self.entries.remove(&k);
-                }
-            }
+            self.make_room(now);
         }
         self.entries.insert(hash, (exp, attester));
+    }
+
+    /// Full: expired entries go first, then the entry expiring soonest. Out of line and cold:
+    /// a wasm engine compiling on first call (V8) compiles it only once a cache fills up.
+    #[cold]
+    #[inline(never)]
+    fn make_room(&mut self, now: i64) {
+        self.entries.retain(|_, (e, _)| *e > now);
+        if self.entries.len() >= self.capacity {
+            let soonest = self.entries.iter().min_by_key(|(_, (e, _))| *e).map(|(k, _)| *k);
+            if let Some(k) = soonest {
+                self.entries.remove(&k);
+            }
+        }
     }
 }
 

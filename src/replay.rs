@@ -90,7 +90,10 @@ impl MemoryReplayStore {
         self.entries.is_empty()
     }
 
-    /// Drops every entry that expired at or before `now`.
+    /// Drops every entry that expired at or before `now`. (Out of line and cold: it runs when
+    /// the store is full, so a wasm engine compiling on first call does not compile it before.)
+    #[cold]
+    #[inline(never)]
     pub fn purge(&mut self, now: i64) {
         if now < self.earliest {
             return;

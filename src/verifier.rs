@@ -773,9 +773,14 @@ impl Settled {
         if !independent.iter().all(|c| passed(*c)) {
             return;
         }
-        let (Some(hash), Some(exp), Some(thumbprint)) =
-            (p.att_hash, p.att.as_ref().and_then(|a| a.exp), p.audit.attester_key_thumbprint.clone())
-        else {
+        let (Some(hash), Some(exp)) = (p.att_hash, p.att.as_ref().and_then(|a| a.exp)) else {
+            return;
+        };
+        // Already cached (this request was a hit): nothing to record again.
+        if cache.get(&hash, p.audit.time).is_some() {
+            return;
+        }
+        let Some(thumbprint) = p.audit.attester_key_thumbprint.clone() else {
             return;
         };
         let attester = CachedAttester {
