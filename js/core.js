@@ -111,7 +111,10 @@ const MAX_FORM_BODY = 64 * 1024;
 
 // ---- WebCrypto signature backend ------------------------------------------------------------
 
-const subtle = globalThis.crypto?.subtle;
+// Looked up on first use: in Node, touching globalThis.crypto loads WebCrypto (~1.6 ms), which
+// the default node:crypto backend never needs.
+let subtleCache;
+const subtle = () => (subtleCache ??= globalThis.crypto?.subtle ?? null);
 const KEY_CACHE_LIMIT = 1024;
 const keyCache = new Map(); // `${alg}:${thumbprint}` → Promise<CryptoKey>
 const unsupported = new Set(); // algs this runtime's WebCrypto cannot do
@@ -129,7 +132,7 @@ function cryptoKey(check) {
   let key = keyCache.get(id);
   if (key === undefined) {
     const { kty, crv, x, y } = check.jwk();
-    key = subtle.importKey("jwk", y === undefined ? { kty, crv, x } : { kty, crv, x, y }, importParams(check.alg), false, ["verify"]);
+    key = subtle().importKey("jwk", y === undefined ? { kty, crv, x } : { kty, crv, x, y }, importParams(check.alg), false, ["verify"]);
     key.catch(() => keyCache.delete(id));
     if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.delete(keyCache.keys().next().value);
     keyCache.set(id, key);
@@ -139,7 +142,7 @@ function cryptoKey(check) {
 
 async function webCryptoVerify(checks) {
   const outcomes = await Promise.allSettled(
-    checks.map(async (c) => subtle.verify(verifyParams(c.alg), await cryptoKey(c), c.signature, c.message)),
+    checks.map(async (c) => subtle().verify(verifyParams(c.alg), await cryptoKey(c), c.signature, c.message)),
   );
   const failed = new Set(checks.filter((_, i) => outcomes[i].status === "rejected").map((c) => c.alg));
   if (failed.size > 0) {
@@ -151,7 +154,7 @@ async function webCryptoVerify(checks) {
 }
 
 function canUseWebCrypto(checks) {
-  return subtle !== undefined && checks.every((c) => !unsupported.has(c.alg));
+  return subtle() !== null && checks.every((c) => !unsupported.has(c.alg));
 }
 
 // ---- signature checks from the core ---------------------------------------------------------
@@ -218,7 +221,7 @@ export class Verifier {
     if (replayCapacity !== undefined && !(Number.isInteger(replayCapacity) && replayCapacity > 0 && replayCapacity < 2 ** 32)) {
       throw new RangeError("policy.replayCapacity must be a positive integer");
     }
-    if (backend === "webcrypto" && subtle === undefined) throw new TypeError("this runtime has no crypto.subtle");
+    if (backend === "webcrypto" && subtle() === null) throw new TypeError("this runtime has no crypto.subtle");
     // "auto": the runtime's native crypto (node:crypto in Node), else WebCrypto, else wasm;
     // "webcrypto": WebCrypto where it supports the algorithm, else wasm; "wasm": pure wasm.
     this.#core = wrap(() => new (core().WasmVerifier)(JSON.stringify(model), replayCapacity));
@@ -432,12 +435,12 @@ export function createDpopProof(o) {
  */
 export async function cryptoKeySigner(privateKey, publicKey) {
   const alg = privateKey.algorithm.name === "ECDSA" ? "ES256" : "EdDSA";
-  const jwk = publicKey && typeof publicKey === "object" && "kty" in publicKey ? publicKey : await subtle.exportKey("jwk", publicKey);
+  const jwk = publicKey && typeof publicKey === "object" && "kty" in publicKey ? publicKey : await subtle().exportKey("jwk", publicKey);
   const { publicJwk } = wrap(() => core().publicKeyInfo(JSON.stringify(jwk)));
   return {
     alg,
     publicJwk,
-    sign: async (bytes) => new Uint8Array(await subtle.sign(verifyParams(alg), privateKey, bytes)),
+    sign: async (bytes) => new Uint8Array(await subtle().sign(verifyParams(alg), privateKey, bytes)),
   };
 }
 
