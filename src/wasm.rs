@@ -73,24 +73,8 @@ const FLAG_EXPLAIN: u32 = 1;
 /// given.
 const FLAG_ACCESS_TOKEN_FROM_HEADER: u32 = 2;
 
-/// A request from the JS layer's arguments: no JSON in between (strings cross the boundary as
-/// UTF-8, lone surrogates already replaced by U+FFFD), and no deserializer compiled for it.
-/// `headers` is flat: name, value, name, value, …
-#[allow(clippy::too_many_arguments)]
-fn request_from_args(
-    method: String,
-    url: String,
-    headers: Vec<String>,
-    now: f64,
-    client_id: Option<String>,
-    expected_challenge: Option<String>,
-    expected_dpop_nonce: Option<String>,
-    access_token: Option<String>,
-    access_token_jkt: Option<String>,
-    form_body: Option<String>,
-    flags: u32,
-) -> Result<(HttpRequest, RequestContext), JsError> {
-    let now = seconds(now, "now")?;
+/// `headers` from the JS layer is flat (name, value, name, value, …).
+fn header_pairs(headers: Vec<String>) -> Result<Vec<(String, String)>, JsError> {
     if !headers.len().is_multiple_of(2) {
         return Err(JsError::new("invalid request: headers must be name, value pairs"));
     }
@@ -99,23 +83,7 @@ fn request_from_args(
     while let (Some(name), Some(value)) = (it.next(), it.next()) {
         pairs.push((name, value));
     }
-    let access_token = match access_token {
-        Some(t) => Some(t),
-        None if flags & FLAG_ACCESS_TOKEN_FROM_HEADER != 0 => crate::httpmsg::access_token(&pairs),
-        None => None,
-    };
-    let req = HttpRequest { method, url, headers: pairs };
-    let ctx = RequestContext {
-        now,
-        client_id,
-        expected_challenge,
-        expected_dpop_nonce,
-        access_token,
-        access_token_jkt,
-        explain: flags & FLAG_EXPLAIN != 0,
-        form_body,
-    };
-    Ok((req, ctx))
+    Ok(pairs)
 }
 
 /// A verifier for one policy, with a bounded per-isolate replay store.
@@ -160,19 +128,26 @@ impl WasmVerifier {
         form_body: Option<String>,
         flags: u32,
     ) -> Result<WasmPrepared, JsError> {
-        let (req, ctx) = request_from_args(
-            method,
-            url,
-            headers,
+        // Plain arguments, no JSON in between: strings cross as UTF-8 (lone surrogates already
+        // U+FFFD), and no request deserializer is compiled into the module.
+        let now = seconds(now, "now")?;
+        let headers = header_pairs(headers)?;
+        let access_token = match access_token {
+            Some(t) => Some(t),
+            None if flags & FLAG_ACCESS_TOKEN_FROM_HEADER != 0 => crate::httpmsg::access_token(&headers),
+            None => None,
+        };
+        let req = HttpRequest { method, url, headers };
+        let ctx = RequestContext {
             now,
             client_id,
             expected_challenge,
             expected_dpop_nonce,
             access_token,
             access_token_jkt,
+            explain: flags & FLAG_EXPLAIN != 0,
             form_body,
-            flags,
-        )?;
+        };
         let prepared = self.inner.prepare_cached(&req, &ctx, Some(&self.cache.borrow()));
         Ok(WasmPrepared {
             inner: Some(prepared),
