@@ -47,7 +47,7 @@ test: setup
 	@$(MAKE) --no-print-directory www-test
 	@$(MAKE) --no-print-directory edge-test
 	@$(MAKE) --no-print-directory fuzz-smoke
-	@echo "make test: OK - tiers run: setup, check (fmt, clippy native + wasm32), nostd (thumbv7em-none-eabi), unit (cargo test --all-features), pkg, js (node --test + tsc), runtimes (node, deno, bun, workerd), wasm-test (node, chromium), interop (jose, @openid4vc/oauth2, oidc-provider), www-test (inspector in chromium), edge-test (workerd + Durable Objects, Viceroy), fuzz-smoke (20 s)"
+	@echo "make test: OK - tiers run: setup, check (fmt, clippy native + wasm32), nostd (thumbv7em-none-eabi), unit (cargo test --all-features), pkg, js (node --test + tsc), runtimes (node, deno, bun, workerd), wasm-test (node, chromium), interop (jose, @openid4vc/oauth2, oidc-provider), www-test (inspector in chromium), edge-test (workerd + Durable Objects, Viceroy, make demo's check), fuzz-smoke (20 s)"
 	@./scripts/test-summary
 
 ## js: the JS package's node --test suites and the TypeScript usage check (needs `make pkg`).
@@ -93,6 +93,13 @@ demo: setup pkg
 edge-test: setup pkg
 	@mkdir -p $(FUZZ_LOG_DIR)
 	./scripts/edge-test 2>&1 | tee $(FUZZ_LOG_DIR)/edge.log
+	@# `make demo` itself: its worker and inspector started, the demo client run in both modes.
+	@if ./scripts/edge-demo --check > $(FUZZ_LOG_DIR)/demo.log 2>&1; then \
+	  echo "make demo: worker + inspector up, demo client in normal and combined mode" | tee -a $(FUZZ_LOG_DIR)/demo.log; \
+	  echo "demo: 1 passed, 0 failed" | tee -a $(FUZZ_LOG_DIR)/demo.log; \
+	else \
+	  tail -30 $(FUZZ_LOG_DIR)/demo.log; echo "demo: 0 passed, 1 failed" | tee -a $(FUZZ_LOG_DIR)/demo.log; exit 1; \
+	fi
 
 ## load: autocannon vs the worker on workerd and the Fastly app on Viceroy; 127.0.0.1, bounded
 ## (~5 min), stops by itself.

@@ -6,8 +6,7 @@
 //
 //   node examples/cloudflare-worker/demo-client.mjs [origin]     (default http://127.0.0.1:8787)
 import { readFileSync } from "node:fs";
-import { generateKey, createAttestation } from "client-attestation";
-import { AttestingClient } from "../../js/attesting-client.js";
+import { generateKey, createAttestation, AttestingClient } from "client-attestation";
 
 const origin = process.argv[2] ?? "http://127.0.0.1:8787";
 const attesterKey = JSON.parse(readFileSync(new URL("../../tests/fixtures/keys/attester-key.private.jwk.json", import.meta.url), "utf8"));

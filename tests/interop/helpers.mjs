@@ -6,7 +6,7 @@
 import { randomBytes, createHash } from "node:crypto";
 import * as jose from "jose";
 
-// Self-reference through package.json "exports" (the "node" condition → js/node.js), so the
+// Self-reference through package.json "exports" (the "node" condition → pkg/node.js, js/node.js bundled by make pkg), so the
 // suites exercise the package the way a consumer imports it.
 export * as ours from "client-attestation";
 
