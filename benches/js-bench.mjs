@@ -190,6 +190,7 @@ async function profile(fx) {
   // uses in Node). The wasm classes are internal; only this profile touches them.
   const wasm = await import("../pkg/client_attestation.js");
   const { headerPairs } = await import("../js/core.js");
+  const { decodeChecks } = await import("../js/internal.js");
   const nodeCrypto = await import("node:crypto");
   const core = new wasm.WasmVerifier(JSON.stringify(fx.policy), undefined);
   const coreSync = new wasm.WasmVerifier(JSON.stringify(fx.policy), undefined);
@@ -213,28 +214,18 @@ async function profile(fx) {
     u = performance.now(); T("2 prepare (request in + parse/checks)", u - t); t = u;
     const data = prepared.checkData();
     u = performance.now(); T("3 checkData() (one buffer)", u - t); t = u;
-    // js/core.js decodeChecks, inlined: one check per request once the attestation is cached.
-    checksPerReq = data[0];
-    const bits = new Uint8Array(data[0]);
-    let q = 1;
-    for (let i = 0; i < data[0]; i++) {
-      const alg = data[q];
-      const tl = data[q + 2];
-      const thumb = String.fromCharCode.apply(null, data.subarray(q + 3, q + 3 + tl));
-      q += 3 + tl;
-      const ml = (data[q] | (data[q + 1] << 8) | (data[q + 2] << 16) | (data[q + 3] << 24)) >>> 0;
-      const message = data.subarray(q + 4, q + 4 + ml);
-      q += 4 + ml;
-      const signature = data.subarray(q + 1, q + 1 + data[q]);
-      q += 1 + data[q];
-      let k = keys.get(thumb);
-      if (!k) keys.set(thumb, (k = nodeCrypto.createPublicKey({ key: prepared.checkJwk(i), format: "jwk" })));
-      const ok = alg === 0
-        ? nodeCrypto.verify("sha256", message, { key: k, dsaEncoding: "ieee-p1363" }, signature)
-        : nodeCrypto.verify(null, message, k, signature);
+    const checks = decodeChecks(data, prepared); // one check per request once the attestation is cached
+    checksPerReq = checks.length;
+    const bits = new Uint8Array(checks.length);
+    for (const [i, c] of checks.entries()) {
+      let k = keys.get(c.thumbprint);
+      if (!k) keys.set(c.thumbprint, (k = nodeCrypto.createPublicKey({ key: c.jwk(), format: "jwk" })));
+      const ok = c.alg === "ES256"
+        ? nodeCrypto.verify("sha256", c.message, { key: k, dsaEncoding: "ieee-p1363" }, c.signature)
+        : nodeCrypto.verify(null, c.message, k, c.signature);
       bits[i] = ok ? 1 : 0;
     }
-    u = performance.now(); T("4 node:crypto verify (synchronous)", u - t); t = u;
+    u = performance.now(); T("4 decode + node:crypto verify (synchronous)", u - t); t = u;
     const r = prepared.finish(bits, core);
     u = performance.now(); T("5 finish: settle + replay store + result object", u - t); t = u;
     prepared.free();

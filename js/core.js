@@ -11,7 +11,7 @@
 // The runtime entry points (node.js, browser.js, deno.js, workerd.js) load the wasm and hand it
 // to internal.js before anything here runs.
 
-import { core, nativeVerify } from "./internal.js";
+import { core, nativeVerify, decodeChecks } from "./internal.js";
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 const encoder = new TextEncoder();
@@ -162,38 +162,6 @@ function canUseWebCrypto(checks) {
 const NO_CHECKS = new Uint8Array(0);
 // Verifications between prepare and finish, across all verifiers of this isolate.
 let inFlight = 0;
-const ALG_NAMES = ["ES256", "EdDSA", "Ed25519"];
-const ARTEFACTS = ["attestation", "pop", "dpop"];
-
-/**
- * Reads the core's compact check buffer (`WasmPrepared.checkData`, layout documented there):
- * `[{ alg, artefact, thumbprint, message, signature, jwk() }]`, with `message` and `signature`
- * views into the buffer and `jwk()` fetching the public JWK only for a key not yet imported.
- */
-function decodeChecks(data, prepared) {
-  const n = data[0] ?? 0;
-  const out = new Array(n);
-  let p = 1;
-  for (let i = 0; i < n; i++) {
-    const alg = ALG_NAMES[data[p]];
-    const artefact = ARTEFACTS[data[p + 1]];
-    const tl = data[p + 2];
-    p += 3;
-    const thumbprint = String.fromCharCode.apply(null, data.subarray(p, p + tl));
-    p += tl;
-    const ml = (data[p] | (data[p + 1] << 8) | (data[p + 2] << 16) | (data[p + 3] << 24)) >>> 0;
-    p += 4;
-    const message = data.subarray(p, p + ml);
-    p += ml;
-    const sl = data[p];
-    p += 1;
-    const signature = data.subarray(p, p + sl);
-    p += sl;
-    const index = i;
-    out[i] = { alg, artefact, thumbprint, message, signature, jwk: () => prepared.checkJwk(index) };
-  }
-  return out;
-}
 
 // ---- the verifier ---------------------------------------------------------------------------
 
