@@ -123,6 +123,9 @@ clean:
 WASM_TARGET := wasm32-unknown-unknown
 WASM_CRATE := client_attestation
 WASM_CARGO_OUT := target/$(WASM_TARGET)/release/$(WASM_CRATE).wasm
+# The cargo output with `multivalue` removed from its target_features list (scripts/wasm-features
+# says why): wasm-bindgen's input.
+WASM_BINDGEN_IN := target/$(WASM_TARGET)/release/$(WASM_CRATE).nomv.wasm
 # Copy of wasm-bindgen's output before wasm-opt, only for the size table.
 WASM_BINDGEN_COPY := target/$(WASM_TARGET)/release/$(WASM_CRATE).bindgen.wasm
 PKG_DIR := pkg
@@ -162,13 +165,14 @@ WASM_FAST_CRATES ?= $(if $(filter 1,$(WASM_ZMIX)),$(WASM_ZMIX_CRATES))
 CARGO_HOME_DIR := $(or $(CARGO_HOME),$(HOME)/.cargo)
 WASM_CARGO_CONFIG := $(foreach c,$(WASM_FAST_CRATES),--config 'profile.release.package.$(c).opt-level=$(WASM_FAST_OPT_LEVEL)') \
                      --config 'target.wasm32-unknown-unknown.rustflags=[$(foreach d,$(wildcard $(CARGO_HOME_DIR)/registry/src/*/),"--remap-path-prefix=$(d)=", )"--remap-path-prefix=$(CURDIR)/=", "--cfg", "sha2_backend_soft=\"compact\""]'
-# Exactly the wasm features rustc 1.95 emits for wasm32-unknown-unknown (its
-# target_features section lists these; binaryen 132 also reads that section, so
-# today the output is byte-identical without the flags). Spelled out so wasm-opt
-# never validates against, or emits, anything else: all of these load in node 20,
-# Chromium, workerd, Deno, Bun, Safari 15+ and Firefox.
+# The wasm features rustc 1.95 emits for wasm32-unknown-unknown (its target_features section),
+# except multi-value: the code uses none (rustc lists it, LLVM's wasm32 C ABI does not return
+# multiple values), and with it dropped before wasm-bindgen (scripts/wasm-features) the exports
+# return through memory, so --disable-multivalue makes wasm-opt check that nothing does.
+# Spelled out so wasm-opt never validates against, or emits, anything else: all of these load
+# in node 20, Chromium, workerd, Deno, Bun, Safari 15+ and Firefox.
 WASM_OPT_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-                     --enable-mutable-globals --enable-reference-types --enable-multivalue
+                     --enable-mutable-globals --enable-reference-types --disable-multivalue
 # -O1, not -Oz: rustc already optimised for size (opt-level z); -Oz/-Os/-O2 inline and merge
 # functions into bigger ones, and V8 compiles each function whole on its first call, so the
 # first verification compiled ~0.5 ms more code (measured: first verify 4.3-4.6 ms with
@@ -193,7 +197,8 @@ wasm-tools:
 pkg: wasm-tools
 	$(WASM_PROFILE_ENV) $(CARGO) rustc --lib --release --crate-type cdylib --target $(WASM_TARGET) --features wasm $(WASM_CARGO_CONFIG)
 	rm -rf $(PKG_DIR)/snippets $(PKG_DIR)/node.js $(PKG_DIR)/$(WASM_CRATE).js $(PKG_DIR)/$(WASM_CRATE).d.ts $(PKG_DIR)/$(WASM_CRATE)_bg.wasm $(PKG_DIR)/$(WASM_CRATE)_bg.wasm.d.ts
-	$(WASM_BINDGEN) --target web --out-dir $(PKG_DIR) --out-name $(WASM_CRATE) $(WASM_CARGO_OUT)
+	./scripts/wasm-features --drop multivalue $(WASM_CARGO_OUT) $(WASM_BINDGEN_IN)
+	$(WASM_BINDGEN) --target web --out-dir $(PKG_DIR) --out-name $(WASM_CRATE) $(WASM_BINDGEN_IN)
 	@mv $(PKG_WASM) $(WASM_BINDGEN_COPY)
 	$(WASM_OPT) $(WASM_OPT_FLAGS) $(WASM_OPT_FEATURES) $(WASM_BINDGEN_COPY) -o $(PKG_WASM)
 	$(ESBUILD) js/node.js --bundle --format=esm --platform=node --target=node20 --legal-comments=none \
