@@ -31,13 +31,19 @@ pub enum JsonFault {
 
 /// Parses `text` as a JSON object, rejecting duplicate member names and deep nesting.
 pub fn parse_object(text: &str) -> Result<Map<String, Value>, JsonFault> {
+    parse_document(text).map_err(|(fault, _)| fault)
+}
+
+/// [`parse_object`] for documents people write (the policy): on failure also the parser's
+/// error, which says where (line and column). `None` for [`JsonFault::NotObject`].
+pub fn parse_document(text: &str) -> Result<Map<String, Value>, (JsonFault, Option<serde_json::Error>)> {
     let fault = Cell::new(None);
     let mut de = serde_json::Deserializer::from_str(text);
     let value = Seed { depth: 0, fault: &fault }.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
     match value {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(JsonFault::NotObject),
-        Err(_) => Err(fault.get().unwrap_or(JsonFault::Syntax)),
+        Ok(_) => Err((JsonFault::NotObject, None)),
+        Err(e) => Err((fault.get().unwrap_or(JsonFault::Syntax), Some(e))),
     }
 }
 
