@@ -1,7 +1,8 @@
 // Properties of the built package that no API test would notice: the shape of the wasm exports,
 // which the cold start depends on (issue 5: import → first verified result ≤ 15 ms, measured by
 // benches/cold-start.mjs; with multi-value results the API keeps working, only slower), and that
-// the Node entry stays loadable by CommonJS `require` (no top-level await).
+// the Node entry stays loadable by CommonJS `require` (no top-level await), and which builtins
+// importing it loads.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -92,4 +93,26 @@ test("CommonJS require() of the Node entry works where Node can require ES modul
     { encoding: "utf8" },
   );
   assert.deepEqual(JSON.parse(out), { verifier: "function", alg: "EdDSA", inspect: "pop" });
+});
+
+test("importing the Node entry loads node:crypto but not WebCrypto (cold start)", () => {
+  // An ES `import … from "node:crypto"` builds the builtin's ESM facade, which reads every
+  // export, and the `webcrypto` getter loads WebCrypto: ~0.5 ms of the cold start the Node
+  // entry never uses (it takes builtins from process.getBuiltinModule).
+  const out = execFileSync(
+    process.execPath,
+    [
+      "--input-type=module",
+      "-e",
+      `const before = new Set(process.moduleLoadList);
+       const m = await import(${JSON.stringify(NODE_ENTRY)});
+       const loaded = process.moduleLoadList.filter((x) => !before.has(x)).map((x) => x.replace("NativeModule ", ""));
+       process.stdout.write(JSON.stringify({ verifier: typeof m.Verifier, loaded }));`,
+    ],
+    { encoding: "utf8" },
+  );
+  const { verifier, loaded } = JSON.parse(out);
+  assert.equal(verifier, "function");
+  assert.ok(loaded.includes("crypto"), `node:crypto is loaded at import (the default backend): ${loaded.join(" ")}`);
+  assert.ok(!loaded.includes("internal/crypto/webcrypto"), "WebCrypto loaded by importing the package");
 });
