@@ -364,8 +364,14 @@ async function main() {
   console.log(`  wasm gzip -9 ≤ 160 KB: zlib ${sz.wasm.gz} B${sz.wasm.gzCli ? `, GNU gzip ${sz.wasm.gzCli} B` : ""} → ${ok(gzWorst <= TARGET.gzip)} with 160 KB = 160 000 B` +
     `${gzWorst > TARGET.gzip ? `, ${ok(gzWorst <= 160 * 1024)} with 160 KiB = 163 840 B` : ""}`);
   if (cold) {
-    for (const r of cold.filter((x) => x.scenario.startsWith("ours"))) {
-      console.log(`  ${r.alg} import → first result (${r.scenario === "ours" ? "verify, default backend" : "verifySync"}) ≤ ${TARGET.coldMs} ms: ${r.total.toFixed(1)} ms ${ok(r.total <= TARGET.coldMs)}`);
+    // The target is the default path (`await verify()`); verifySync is the opt-in pure-wasm path
+    // (P-256 in wasm, compiled and run in V8's baseline tier on a cold start), shown beside it.
+    for (const r of cold.filter((x) => x.scenario === "ours")) {
+      const sync = cold.find((x) => x.scenario === "ours-sync" && x.alg === r.alg);
+      console.log(
+        `  ${r.alg} import → first result (verify, default backend) ≤ ${TARGET.coldMs} ms: ${r.total.toFixed(1)} ms ${ok(r.total <= TARGET.coldMs)}` +
+          (sync ? ` [verifySync, pure wasm: ${sync.total.toFixed(1)} ms]` : ""),
+      );
     }
   }
   console.log(`load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
