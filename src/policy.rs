@@ -23,7 +23,7 @@
 use crate::challenge::StatelessTokens;
 use crate::error::PolicyError;
 use crate::jose::alg::{AlgLookup, AlgSet, Algorithm};
-use crate::jose::jwk::{JwkError, PublicKey};
+use crate::jose::jwk::{JwkError, PublicKey, truncate};
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -295,7 +295,7 @@ impl<'a> Members<'a> {
             }
             return Err(PolicyError::new(
                 at.render(),
-                format!("unknown field `{unknown}`, expected one of {expected}"),
+                format!("unknown field `{}`, expected one of {expected}", truncate(unknown)),
             ));
         }
         Ok(Members { map, at })
@@ -377,35 +377,37 @@ impl<'a> Members<'a> {
     }
 }
 
-impl PolicyConfig {
-    /// The members a policy may have.
-    pub const MEMBERS: [&'static str; 11] = [
-        "audience",
-        "role",
-        "attesters",
-        "algorithms",
-        "clockTolerance",
-        "maxPopAge",
-        "maxAttestationAge",
-        "requireAttestationIat",
-        "challenge",
-        "legacy",
-        "dpop",
-    ];
+/// The members a policy may have.
+const MEMBERS: [&str; 11] = [
+    "audience",
+    "role",
+    "attesters",
+    "algorithms",
+    "clockTolerance",
+    "maxPopAge",
+    "maxAttestationAge",
+    "requireAttestationIat",
+    "challenge",
+    "legacy",
+    "dpop",
+];
 
+impl PolicyConfig {
     /// Reads a policy document (strict JSON: a repeated member is refused, as in tokens).
     /// [`Policy::from_json`] also validates it.
     pub fn from_json(json: &str) -> Result<PolicyConfig, PolicyError> {
-        let map = crate::jose::json::parse_document(json).map_err(|(fault, e)| match (fault, e) {
-            (_, Some(e)) => PolicyError::new("", format!("not a JSON policy: {e}")),
-            (_, None) => PolicyError::new("", "the policy must be a JSON object"),
+        // The parser's own message says where (line, column) and what (syntax, a repeated
+        // member, nesting); only "not an object" comes without one.
+        let map = crate::jose::json::parse_document(json).map_err(|(_, e)| match e {
+            Some(e) => PolicyError::new("", format!("not a JSON policy: {e}")),
+            None => PolicyError::new("", "the policy must be a JSON object"),
         })?;
-        Self::read(Members::checked(&map, Place::Top, &Self::MEMBERS)?)
+        Self::read(Members::checked(&map, Place::Top, &MEMBERS)?)
     }
 
     /// Reads a policy from a parsed JSON value.
     pub fn from_value(value: &Value) -> Result<PolicyConfig, PolicyError> {
-        Self::read(Members::of(value, Place::Top, &Self::MEMBERS)?)
+        Self::read(Members::of(value, Place::Top, &MEMBERS)?)
     }
 
     fn read(m: Members<'_>) -> Result<PolicyConfig, PolicyError> {
@@ -415,7 +417,8 @@ impl PolicyConfig {
             Some(Value::String(r)) if r == "as" => Role::As,
             Some(Value::String(r)) if r == "rs" => Role::Rs,
             Some(Value::String(r)) => {
-                return Err(PolicyError::new("role", format!("unknown variant `{r}`, expected `as` or `rs`")));
+                let detail = format!("unknown variant `{}`, expected `as` or `rs`", truncate(r));
+                return Err(PolicyError::new(m.path("role"), detail));
             }
             Some(_) => return Err(invalid_type(m.path("role"), "a string")),
         };
@@ -525,7 +528,10 @@ impl Policy {
                     match Algorithm::lookup(alg) {
                         AlgLookup::Supported(a) if a.fits(key.kind()) => {}
                         _ => {
-                            return Err(PolicyError::new(path(), format!("alg {alg} does not fit this key")));
+                            return Err(PolicyError::new(
+                                path(),
+                                format!("alg {} does not fit this key", truncate(alg)),
+                            ));
                         }
                     }
                 }
@@ -560,7 +566,7 @@ impl Policy {
                         AlgLookup::Unsupported(x) => {
                             return Err(PolicyError::new(
                                 "algorithms",
-                                format!("{x} is not supported (use ES256, EdDSA, Ed25519)"),
+                                format!("{} is not supported (use ES256, EdDSA, Ed25519)", truncate(x)),
                             ));
                         }
                     }
@@ -770,6 +776,33 @@ mod tests {
         }
         let e = with(|v| v["role"] = json!("client"));
         assert_eq!((e.path.as_str(), e.message.as_str()), ("role", "unknown variant `client`, expected `as` or `rs`"));
+    }
+
+    #[test]
+    fn text_from_the_policy_is_truncated_in_messages() {
+        // Whatever the document holds, an error message stays short (it is logged, printed by
+        // the CLI and thrown to JS callers), and names what was wrong.
+        let long = "x".repeat(10_000);
+        /// An edit that puts the long text somewhere, where it is reported, what is said.
+        type LongCase = (fn(&mut Value, &str), &'static str, &'static str);
+        let cases: [LongCase; 4] = [
+            (|v, l| v[l] = json!(1), "", "unknown field `xxx"),
+            (|v, l| v["role"] = json!(l), "role", "unknown variant `xxx"),
+            (|v, l| v["algorithms"] = json!([l]), "algorithms", " is not supported"),
+            (
+                |v, l| v["attesters"][0]["jwks"]["keys"][0]["alg"] = json!(l),
+                "attesters[0].jwks.keys[0]",
+                "does not fit",
+            ),
+        ];
+        for (edit, path, says) in cases {
+            let mut v = base();
+            edit(&mut v, &long);
+            let e = error(&v);
+            assert_eq!(e.path, path, "{}", &e.to_string()[..80]);
+            assert!(e.message.contains(says), "{}", &e.message[..80]);
+            assert!(e.to_string().len() < 400, "{} bytes", e.to_string().len());
+        }
     }
 
     #[test]
