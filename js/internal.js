@@ -6,6 +6,19 @@ export function bind(module) {
   wasm = module;
 }
 
+/**
+ * A Node builtin through process.getBuiltinModule (Node ≥ 20.16 / 22.3, Bun), for the Node
+ * entry: an ES import of a builtin would build its ESM facade, which reads every export
+ * (node:crypto's `webcrypto` getter loads WebCrypto). Older Node gets a clear error.
+ */
+export function nodeBuiltin(name) {
+  const proc = globalThis.process;
+  if (typeof proc?.getBuiltinModule !== "function") {
+    throw new Error(`client-attestation needs Node.js ≥ 20.16 or ≥ 22.3 (process.getBuiltinModule); this is ${proc?.version}`);
+  }
+  return proc.getBuiltinModule(name);
+}
+
 let native = null;
 
 /**

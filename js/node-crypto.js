@@ -4,8 +4,10 @@
 // synchronous form (no thread-pool round trip, nothing to overlap with). KeyObjects are
 // imported once per key and cached by thumbprint. Ed25519 small-order and non-canonical cases are refused by the core
 // whatever this answers.
+import { nodeBuiltin } from "./internal.js";
+
 // The module object, not its functions: looked up at each call (tests count the calls).
-const nodeCrypto = process.getBuiltinModule("node:crypto");
+const nodeCrypto = nodeBuiltin("node:crypto");
 
 const LIMIT = 1024;
 const keys = new Map(); // `${alg}:${thumbprint}` → KeyObject

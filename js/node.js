@@ -1,13 +1,12 @@
 // Node.js (≥ 20.16) and Bun entry: loads the wasm synchronously from the package, no bundler,
-// no manual init. Builtins come from process.getBuiltinModule, not `import … from "node:fs"`:
-// an ES import of a builtin builds its ESM facade, which reads every export (node:fs's
-// `promises` getter loads the streams modules; node:crypto's `webcrypto` loads WebCrypto),
-// about 0.5 ms of the cold start that nothing here uses.
+// no manual init. Builtins come from process.getBuiltinModule (internal.js nodeBuiltin), not
+// `import … from "node:fs"`: an ES import of a builtin builds its ESM facade, which reads every
+// export (node:crypto's `webcrypto` loads WebCrypto), ~0.5 ms of the cold start nothing uses.
 import * as wasm from "../pkg/client_attestation.js";
-import { bind, setNativeVerify } from "./internal.js";
+import { bind, nodeBuiltin, setNativeVerify } from "./internal.js";
 import { nodeCryptoVerify } from "./node-crypto.js";
 
-const { readFileSync } = process.getBuiltinModule("node:fs");
+const { readFileSync } = nodeBuiltin("node:fs");
 wasm.initSync({ module: readFileSync(new URL("../pkg/client_attestation_bg.wasm", import.meta.url)) });
 bind(wasm);
 // Bun runs this entry too; its node:crypto callback verify is not worth the risk: WebCrypto there.

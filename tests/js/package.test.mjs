@@ -5,7 +5,7 @@
 // importing it loads.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
@@ -115,4 +115,14 @@ test("importing the Node entry loads node:crypto but not WebCrypto (cold start)"
   assert.equal(verifier, "function");
   assert.ok(loaded.includes("crypto"), `node:crypto is loaded at import (the default backend): ${loaded.join(" ")}`);
   assert.ok(!loaded.includes("internal/crypto/webcrypto"), "WebCrypto loaded by importing the package");
+});
+
+test("on a Node without process.getBuiltinModule (< 20.16), importing the Node entry fails with a clear message", () => {
+  const r = spawnSync(
+    process.execPath,
+    ["--input-type=module", "-e", `delete process.getBuiltinModule; await import(${JSON.stringify(NODE_ENTRY)});`],
+    { encoding: "utf8" },
+  );
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /client-attestation needs Node\.js ≥ 20\.16 or ≥ 22\.3 \(process\.getBuiltinModule\); this is v\d+/);
 });
