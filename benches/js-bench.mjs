@@ -214,7 +214,7 @@ async function profile(fx) {
     u = performance.now(); T("2 prepare (request in + parse/checks)", u - t); t = u;
     const data = prepared.checkData();
     u = performance.now(); T("3 checkData() (one buffer)", u - t); t = u;
-    const checks = decodeChecks(data, prepared); // one check per request once the attestation is cached
+    const checks = decodeChecks(data); // one check per request once the attestation is cached
     checksPerReq = checks.length;
     const bits = new Uint8Array(checks.length);
     for (const [i, c] of checks.entries()) {

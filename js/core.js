@@ -131,8 +131,7 @@ function cryptoKey(check) {
   const id = `${check.alg}:${check.thumbprint}`;
   let key = keyCache.get(id);
   if (key === undefined) {
-    const { kty, crv, x, y } = check.jwk();
-    key = subtle().importKey("jwk", y === undefined ? { kty, crv, x } : { kty, crv, x, y }, importParams(check.alg), false, ["verify"]);
+    key = subtle().importKey("jwk", check.jwk(), importParams(check.alg), false, ["verify"]);
     key.catch(() => keyCache.delete(id));
     if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.delete(keyCache.keys().next().value);
     keyCache.set(id, key);
@@ -212,7 +211,7 @@ export class Verifier {
       // null: the pure-wasm backend decides the signatures inside the core.
       let bits = null;
       if (this.#backend !== "wasm") {
-        const checks = decodeChecks(prepared.checkData(), prepared);
+        const checks = decodeChecks(prepared.checkData());
         const backend = checks.length === 0 ? null : this.#signatureBackend(checks);
         if (checks.length === 0) bits = NO_CHECKS;
         else if (backend !== null) {

@@ -49,19 +49,27 @@ const ARTEFACTS = ["attestation", "pop", "dpop"];
 /**
  * Reads the core's compact check buffer (`WasmPrepared.checkData`, layout documented there):
  * `[{ alg, artefact, thumbprint, message, signature, jwk() }]`, with `message` and `signature`
- * views into the buffer and `jwk()` fetching the public JWK only for a key not yet imported.
+ * views into the buffer and `jwk()` building the public JWK (`{ kty, crv, x, y? }`) from the
+ * key members in the buffer, only for a key not yet imported.
  */
-export function decodeChecks(data, prepared) {
+export function decodeChecks(data) {
   const n = data[0] ?? 0;
   const out = new Array(n);
   let p = 1;
+  const text = (at, len) => String.fromCharCode.apply(null, data.subarray(at, at + len));
   for (let i = 0; i < n; i++) {
     const alg = ALG_NAMES[data[p]];
     const artefact = ARTEFACTS[data[p + 1]];
     const tl = data[p + 2];
     p += 3;
-    const thumbprint = String.fromCharCode.apply(null, data.subarray(p, p + tl));
+    const thumbprint = text(p, tl);
     p += tl;
+    const xAt = p + 1;
+    const xl = data[p];
+    p += 1 + xl;
+    const yAt = p + 1;
+    const yl = data[p];
+    p += 1 + yl;
     const ml = (data[p] | (data[p + 1] << 8) | (data[p + 2] << 16) | (data[p + 3] << 24)) >>> 0;
     p += 4;
     const message = data.subarray(p, p + ml);
@@ -70,8 +78,12 @@ export function decodeChecks(data, prepared) {
     p += 1;
     const signature = data.subarray(p, p + sl);
     p += sl;
-    const index = i;
-    out[i] = { alg, artefact, thumbprint, message, signature, jwk: () => prepared.checkJwk(index) };
+    // The JWK's required members only (RFC 7638 set): EC keys have `y`, OKP keys do not.
+    const jwk = () =>
+      yl === 0
+        ? { kty: "OKP", crv: "Ed25519", x: text(xAt, xl) }
+        : { kty: "EC", crv: "P-256", x: text(xAt, xl), y: text(yAt, yl) };
+    out[i] = { alg, artefact, thumbprint, message, signature, jwk };
   }
   return out;
 }

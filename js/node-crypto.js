@@ -16,8 +16,7 @@ function keyObject(c) {
   const id = `${c.alg}:${c.thumbprint}`;
   let k = keys.get(id);
   if (k === undefined) {
-    const { kty, crv, x, y } = c.jwk();
-    k = nodeCrypto.createPublicKey({ key: y === undefined ? { kty, crv, x } : { kty, crv, x, y }, format: "jwk" });
+    k = nodeCrypto.createPublicKey({ key: c.jwk(), format: "jwk" });
     if (keys.size >= LIMIT) keys.delete(keys.keys().next().value);
     keys.set(id, k);
   }

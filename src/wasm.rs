@@ -224,15 +224,21 @@ fn consumed() -> JsError {
 impl WasmPrepared {
     /// The signature checks in one compact buffer (one boundary crossing, no JS objects made
     /// here): a count byte, then per check `alg` (0 ES256, 1 EdDSA, 2 Ed25519), `artefact` (0
-    /// attestation, 1 PoP, 2 DPoP), the key thumbprint (length byte + ASCII), the signing input
-    /// (u32 little-endian length + bytes) and the signature (length byte + bytes). The key's
-    /// JWK, needed only to import a key not seen before, comes from `checkJwk(i)`.
+    /// attestation, 1 PoP, 2 DPoP), the key thumbprint, the key's JWK `x` and `y` (EC only;
+    /// empty for OKP) (each a length byte + ASCII), the signing input (u32 little-endian length
+    /// + bytes) and the signature (length byte + bytes). The key members let the JS layer import
+    /// a key not seen before without another call into the module.
     #[wasm_bindgen(js_name = checkData)]
     pub fn check_data(&self) -> Result<Vec<u8>, JsError> {
         let p = self.inner.as_ref().ok_or_else(consumed)?;
         let checks = p.signature_checks();
-        let size: usize =
-            checks.iter().map(|c| 8 + c.key.thumbprint().len() + c.message.len() + c.signature.len()).sum();
+        let size: usize = checks
+            .iter()
+            .map(|c| {
+                let (x, y) = c.key.coordinates();
+                10 + c.key.thumbprint().len() + x.len() + y.map_or(0, str::len) + c.message.len() + c.signature.len()
+            })
+            .sum();
         let mut out = Vec::with_capacity(1 + size);
         out.push(u8::try_from(checks.len()).map_err(|_| JsError::new("internal: too many signature checks"))?);
         for c in checks {
@@ -246,9 +252,11 @@ impl WasmPrepared {
                 crate::Signed::Pop => 1,
                 crate::Signed::Dpop => 2,
             });
-            let t = c.key.thumbprint().as_bytes();
-            out.push(u8::try_from(t.len()).map_err(|_| JsError::new("internal: thumbprint too long"))?);
-            out.extend_from_slice(t);
+            let (x, y) = c.key.coordinates();
+            for text in [c.key.thumbprint(), x, y.unwrap_or("")] {
+                out.push(u8::try_from(text.len()).map_err(|_| JsError::new("internal: key member too long"))?);
+                out.extend_from_slice(text.as_bytes());
+            }
             let m = u32::try_from(c.message.len()).map_err(|_| JsError::new("internal: message too long"))?;
             out.extend_from_slice(&m.to_le_bytes());
             out.extend_from_slice(&c.message);
@@ -256,14 +264,6 @@ impl WasmPrepared {
             out.extend_from_slice(&c.signature);
         }
         Ok(out)
-    }
-
-    /// The public JWK of check `i`'s key (`{ kty, crv, x, y? }`), for importing it.
-    #[wasm_bindgen(js_name = checkJwk)]
-    pub fn check_jwk(&self, i: u32) -> Result<JsValue, JsError> {
-        let p = self.inner.as_ref().ok_or_else(consumed)?;
-        let c = p.signature_checks().get(i as usize).ok_or_else(|| JsError::new("no such signature check"))?;
-        to_js(&c.key.to_jwk())
     }
 
     /// Phases 2 and 3 in one call with the verifier's own replay store: `results[i] != 0`

@@ -192,6 +192,11 @@ impl PublicKey {
         s
     }
 
+    /// The JWK's `x` and (EC) `y` members, canonical base64url.
+    pub fn coordinates(&self) -> (&str, Option<&str>) {
+        (&self.x, self.y.as_deref())
+    }
+
     /// The public JWK with its required members only (plus `kid` when known).
     pub fn to_jwk(&self) -> Value {
         let mut m = Map::new();
