@@ -49,8 +49,8 @@ const ARTEFACTS = ["attestation", "pop", "dpop"];
 /**
  * Reads the core's compact check buffer (`WasmPrepared.checkData`, layout documented there):
  * `[{ alg, artefact, thumbprint, message, signature, jwk() }]`, with `message` and `signature`
- * views into the buffer and `jwk()` building the public JWK (`{ kty, crv, x, y? }`) from the
- * key members in the buffer, only for a key not yet imported.
+ * views into the buffer and `jwk()` the public JWK (`{ kty, crv, x, y? }`) from the members the
+ * core put in the buffer, read only for a key not yet imported.
  */
 export function decodeChecks(data) {
   const n = data[0] ?? 0;
@@ -64,12 +64,10 @@ export function decodeChecks(data) {
     p += 3;
     const thumbprint = text(p, tl);
     p += tl;
-    const xAt = p + 1;
-    const xl = data[p];
-    p += 1 + xl;
-    const yAt = p + 1;
-    const yl = data[p];
-    p += 1 + yl;
+    // The key's JWK members (kty, crv, x, y; y empty for OKP keys), read only for a key not
+    // yet imported.
+    const keyAt = p;
+    for (let j = 0; j < 4; j++) p += 1 + data[p];
     const ml = (data[p] | (data[p + 1] << 8) | (data[p + 2] << 16) | (data[p + 3] << 24)) >>> 0;
     p += 4;
     const message = data.subarray(p, p + ml);
@@ -78,11 +76,12 @@ export function decodeChecks(data) {
     p += 1;
     const signature = data.subarray(p, p + sl);
     p += sl;
-    // The JWK's required members only (RFC 7638 set): EC keys have `y`, OKP keys do not.
-    const jwk = () =>
-      yl === 0
-        ? { kty: "OKP", crv: "Ed25519", x: text(xAt, xl) }
-        : { kty: "EC", crv: "P-256", x: text(xAt, xl), y: text(yAt, yl) };
+    const jwk = () => {
+      const m = [];
+      for (let j = 0, at = keyAt; j < 4; j++, at += 1 + data[at]) m.push(text(at + 1, data[at]));
+      const [kty, crv, x, y] = m;
+      return y === "" ? { kty, crv, x } : { kty, crv, x, y };
+    };
     out[i] = { alg, artefact, thumbprint, message, signature, jwk };
   }
   return out;

@@ -799,8 +799,9 @@ mod tests {
             let mut v = base();
             edit(&mut v, &long);
             let e = error(&v);
-            assert_eq!(e.path, path, "{}", &e.to_string()[..80]);
-            assert!(e.message.contains(says), "{}", &e.message[..80]);
+            let head = |s: &str| s.chars().take(80).collect::<String>();
+            assert_eq!(e.path, path, "{}", head(&e.to_string()));
+            assert!(e.message.contains(says), "{}", head(&e.message));
             assert!(e.to_string().len() < 400, "{} bytes", e.to_string().len());
         }
     }

@@ -224,10 +224,10 @@ fn consumed() -> JsError {
 impl WasmPrepared {
     /// The signature checks in one compact buffer (one boundary crossing, no JS objects made
     /// here): a count byte, then per check `alg` (0 ES256, 1 EdDSA, 2 Ed25519), `artefact` (0
-    /// attestation, 1 PoP, 2 DPoP), the key thumbprint, the key's JWK `x` and `y` (EC only;
-    /// empty for OKP) (each a length byte + ASCII), the signing input (u32 little-endian length
-    /// + bytes) and the signature (length byte + bytes). The key members let the JS layer import
-    /// a key not seen before without another call into the module.
+    /// attestation, 1 PoP, 2 DPoP), the key thumbprint and the key's JWK members `kty`, `crv`,
+    /// `x`, `y` (empty for OKP) (each a length byte + ASCII), the signing input (u32
+    /// little-endian length + bytes) and the signature (length byte + bytes). The JWK members
+    /// let the JS layer import a key not seen before without another call into the module.
     #[wasm_bindgen(js_name = checkData)]
     pub fn check_data(&self) -> Result<Vec<u8>, JsError> {
         let p = self.inner.as_ref().ok_or_else(consumed)?;
@@ -235,8 +235,14 @@ impl WasmPrepared {
         let size: usize = checks
             .iter()
             .map(|c| {
-                let (x, y) = c.key.coordinates();
-                10 + c.key.thumbprint().len() + x.len() + y.map_or(0, str::len) + c.message.len() + c.signature.len()
+                let k = c.key.members();
+                12 + c.key.thumbprint().len()
+                    + k.kty.len()
+                    + k.crv.len()
+                    + k.x.len()
+                    + k.y.map_or(0, str::len)
+                    + c.message.len()
+                    + c.signature.len()
             })
             .sum();
         let mut out = Vec::with_capacity(1 + size);
@@ -252,8 +258,8 @@ impl WasmPrepared {
                 crate::Signed::Pop => 1,
                 crate::Signed::Dpop => 2,
             });
-            let (x, y) = c.key.coordinates();
-            for text in [c.key.thumbprint(), x, y.unwrap_or("")] {
+            let k = c.key.members();
+            for text in [c.key.thumbprint(), k.kty, k.crv, k.x, k.y.unwrap_or("")] {
                 out.push(u8::try_from(text.len()).map_err(|_| JsError::new("internal: key member too long"))?);
                 out.extend_from_slice(text.as_bytes());
             }

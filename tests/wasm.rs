@@ -116,8 +116,8 @@ fn two_phase_verification_with_external_answers() {
     let mut prepared = prepare(&v, REQUEST_TOKEN).unwrap();
     let data = prepared.check_data().unwrap();
     assert_eq!(data[0], 2, "attestation and PoP signatures");
-    // The buffer's layout (WasmPrepared::check_data): alg, artefact, thumbprint, the key's x
-    // and y, message, signature.
+    // The buffer's layout (WasmPrepared::check_data): alg, artefact, thumbprint, the key's JWK
+    // kty, crv, x and y, message, signature.
     let mut at = 1;
     let attestation = DRAFT_ATTESTATION.trim();
     let text = |data: &[u8], at: &mut usize| {
@@ -132,9 +132,10 @@ fn two_phase_verification_with_external_answers() {
         at += 2;
         assert_eq!(text(&data, &mut at), thumbprint);
         // The key members rebuild a JWK with the same RFC 7638 thumbprint.
-        let (x, y) = (text(&data, &mut at), text(&data, &mut at));
-        assert_eq!((x.len(), y.len()), (43, 43), "P-256 coordinates, base64url");
-        let jwk = json!({ "kty": "EC", "crv": "P-256", "x": x, "y": y });
+        let members: Vec<String> = (0..4).map(|_| text(&data, &mut at)).collect();
+        assert_eq!((members[0].as_str(), members[1].as_str()), ("EC", "P-256"));
+        assert_eq!((members[2].len(), members[3].len()), (43, 43), "P-256 coordinates, base64url");
+        let jwk = json!({ "kty": members[0], "crv": members[1], "x": members[2], "y": members[3] });
         assert_eq!(value(public_key_info(&jwk.to_string()).unwrap())["thumbprint"], json!(thumbprint));
         let ml = u32::from_le_bytes(data[at..at + 4].try_into().unwrap()) as usize;
         at += 4;

@@ -54,6 +54,19 @@ pub struct PublicKey {
     pub alg: Option<String>,
 }
 
+/// A public key's required JWK members (RFC 7638): `y` for EC keys only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JwkMembers<'a> {
+    /// `EC` or `OKP`.
+    pub kty: &'static str,
+    /// `P-256` or `Ed25519`.
+    pub crv: &'static str,
+    /// Canonical base64url.
+    pub x: &'a str,
+    /// Canonical base64url (EC only).
+    pub y: Option<&'a str>,
+}
+
 impl core::fmt::Display for JwkError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
@@ -173,48 +186,47 @@ impl PublicKey {
 
     /// The RFC 7638 input: required members only, lexicographic order, no whitespace.
     fn thumbprint_input(&self) -> String {
-        // Concatenation, not `format!`: x and y are base64url (nothing to escape), and this
-        // runs for every key parsed.
+        // Concatenation, not `format!`: every member is ASCII without anything to escape
+        // (names, curve names, base64url), and this runs for every key parsed.
+        let m = self.members();
         let mut s = String::with_capacity(100);
-        match &self.y {
-            Some(y) => {
-                s.push_str(r#"{"crv":"P-256","kty":"EC","x":""#);
-                s.push_str(&self.x);
-                s.push_str(r#"","y":""#);
-                s.push_str(y);
-            }
-            None => {
-                s.push_str(r#"{"crv":"Ed25519","kty":"OKP","x":""#);
-                s.push_str(&self.x);
-            }
+        s.push_str(r#"{"crv":""#);
+        s.push_str(m.crv);
+        s.push_str(r#"","kty":""#);
+        s.push_str(m.kty);
+        s.push_str(r#"","x":""#);
+        s.push_str(m.x);
+        if let Some(y) = m.y {
+            s.push_str(r#"","y":""#);
+            s.push_str(y);
         }
         s.push_str(r#""}"#);
         s
     }
 
-    /// The JWK's `x` and (EC) `y` members, canonical base64url.
-    pub fn coordinates(&self) -> (&str, Option<&str>) {
-        (&self.x, self.y.as_deref())
+    /// The JWK's required members (the RFC 7638 set), the one description of the key's JWK
+    /// form: the thumbprint input, [`PublicKey::to_jwk`] and the JS package's key imports are
+    /// built from it.
+    pub fn members(&self) -> JwkMembers<'_> {
+        let (kty, crv) = match self.key {
+            Verifying::P256(_) => ("EC", "P-256"),
+            Verifying::Ed25519(_) => ("OKP", "Ed25519"),
+        };
+        JwkMembers { kty, crv, x: &self.x, y: self.y.as_deref() }
     }
 
     /// The public JWK with its required members only (plus `kid` when known).
     pub fn to_jwk(&self) -> Value {
+        let k = self.members();
         let mut m = Map::new();
-        match &self.y {
-            Some(y) => {
-                m.insert("kty".into(), "EC".into());
-                m.insert("crv".into(), "P-256".into());
-                m.insert("x".into(), self.x.clone().into());
-                m.insert("y".into(), y.clone().into());
-            }
-            None => {
-                m.insert("kty".into(), "OKP".into());
-                m.insert("crv".into(), "Ed25519".into());
-                m.insert("x".into(), self.x.clone().into());
-            }
+        m.insert("kty".into(), k.kty.into());
+        m.insert("crv".into(), k.crv.into());
+        m.insert("x".into(), k.x.into());
+        if let Some(y) = k.y {
+            m.insert("y".into(), y.into());
         }
-        if let Some(k) = &self.kid {
-            m.insert("kid".into(), k.clone().into());
+        if let Some(kid) = &self.kid {
+            m.insert("kid".into(), kid.clone().into());
         }
         Value::Object(m)
     }
@@ -275,6 +287,28 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(k.thumbprint(), "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k");
+    }
+
+    #[test]
+    fn members_and_public_jwk() {
+        let ec = PublicKey::from_jwk(&obj(
+            r#"{"kty":"EC","use":"sig","kid":"k1","crv":"P-256","x":"VcKVNBZ4IaBAYW3jxM4w3TJFVA7myeUGQyGt-g_yvpQ","y":"f-E-hYE3TAWKwhVv9pej9NABs9SX9XsNO80x57jFTyU"}"#,
+        ))
+        .unwrap();
+        let m = ec.members();
+        assert_eq!((m.kty, m.crv, m.x.len(), m.y.map(str::len)), ("EC", "P-256", 43, Some(43)));
+        assert_eq!(
+            ec.to_jwk(),
+            serde_json::json!({ "kty": "EC", "crv": "P-256", "x": m.x, "y": m.y, "kid": "k1" }),
+            "required members plus kid, nothing else (no `use`)"
+        );
+        let okp = PublicKey::from_jwk(&obj(
+            r#"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#,
+        ))
+        .unwrap();
+        let m = okp.members();
+        assert_eq!((m.kty, m.crv, m.x, m.y), ("OKP", "Ed25519", "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", None));
+        assert_eq!(okp.to_jwk(), serde_json::json!({ "kty": "OKP", "crv": "Ed25519", "x": m.x }));
     }
 
     #[test]
