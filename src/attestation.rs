@@ -10,7 +10,7 @@ use crate::checks::{Check, Checklist, JoseRules, Status};
 use crate::error::{Reason, Rejection};
 use crate::jose::jwk::{JwkError, PublicKey, truncate};
 use crate::jose::jws::numeric_date;
-use crate::jose::sig::{SignatureCheck, Signed};
+use crate::jose::sig::{SignatureCheck, Signed, bad_length};
 use crate::policy::Policy;
 use crate::typ::{self, ATTESTATION_TYP};
 use crate::verifier::{RequestContext, SigGroup};
@@ -195,6 +195,12 @@ pub(crate) fn check(
                 // This exact token verified before with one of the keys it may use: reuse it.
                 list.pass(Check::AttestationSignature);
                 hit = true;
+            } else if jws.signature.len() != alg.signature_len() {
+                // No key verifies a signature of the wrong length: decided here, never queued.
+                list.fail(
+                    Check::AttestationSignature,
+                    bad_length(Reason::AttestationBadSignature, alg, &jws.signature),
+                );
             } else {
                 let start = sigs.len();
                 for &(ai, ki) in &candidates {

@@ -12,7 +12,7 @@ use crate::http::HttpRequest;
 use crate::jose::b64;
 use crate::jose::jwk::{JwkError, PublicKey, truncate};
 use crate::jose::jws::numeric_date;
-use crate::jose::sig::{SignatureCheck, Signed};
+use crate::jose::sig::{SignatureCheck, Signed, bad_length};
 use crate::policy::Policy;
 use crate::pop::MAX_JTI_LEN;
 use crate::typ::{self, DPOP_TYP};
@@ -144,6 +144,9 @@ pub(crate) fn check(
 
     // Signature with the header jwk.
     match (alg, &key) {
+        (Some(alg), Some(_)) if jws.signature.len() != alg.signature_len() => {
+            list.fail(Check::DpopSignature, bad_length(Reason::DpopBadSignature, alg, &jws.signature));
+        }
         (Some(alg), Some(k)) => {
             let start = sigs.len();
             sigs.push(SignatureCheck {

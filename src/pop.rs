@@ -9,7 +9,7 @@ use crate::checks::{Check, Checklist, JoseRules, Status};
 use crate::error::{Reason, Rejection};
 use crate::jose::jwk::{PublicKey, truncate};
 use crate::jose::jws::numeric_date;
-use crate::jose::sig::{SignatureCheck, Signed};
+use crate::jose::sig::{SignatureCheck, Signed, bad_length};
 use crate::policy::Policy;
 use crate::typ::{self, POP_TYP};
 use crate::verifier::{ChallengeOutcome, RequestContext, SigGroup};
@@ -126,6 +126,9 @@ pub(crate) fn check(
 
     // R-POP-5: only cnf.jwk verifies a PoP; any jwk/kid/x5c in its header is ignored.
     match (alg, cnf) {
+        (Some(alg), Some(_)) if jws.signature.len() != alg.signature_len() => {
+            list.fail(Check::PopSignature, bad_length(Reason::PopBadSignature, alg, &jws.signature));
+        }
         (Some(alg), Some(key)) => {
             let start = sigs.len();
             sigs.push(SignatureCheck {

@@ -174,6 +174,25 @@ fn r_dpop_3_rfc9449_checks() {
 }
 
 #[test]
+fn r_dpop_3_signatures_of_the_wrong_length_are_refused_before_any_backend() {
+    let v = combined_verifier(|_| {});
+    let ctx = RequestContext::at(NOW);
+    for key in [instance_key(), ed25519(3)] {
+        let proof = dpop_with(&key, |_, _| {});
+        let (hp, _) = proof.rsplit_once('.').unwrap();
+        for len in [63, 65, 300] {
+            let long = format!("{hp}.{}", client_attestation::jose::b64::encode(&vec![1u8; len]));
+            let req = combined_request(&valid_att(), &long);
+            assert_reason(&run(&v, &req, &ctx), Reason::DpopBadSignature);
+            assert!(
+                v.prepare(&req, &ctx).signature_checks().iter().all(|c| c.artefact != client_attestation::Signed::Dpop),
+                "a {len}-byte DPoP signature was queued"
+            );
+        }
+    }
+}
+
+#[test]
 fn r_dpop_3_htu_is_compared_after_normalisation() {
     let v = combined_verifier(|_| {});
     for htu in ["HTTPS://AS.EXAMPLE.COM/token", "https://as.example.com:443/token", "https://as.example.com/token?x=1"]

@@ -210,6 +210,38 @@ fn r_att_6_trusted_attester_signature() {
     assert_reason(&run_pair(&restricted, &valid_att(), &p), Reason::AttestationAttesterNotAllowed);
 }
 
+/// `token` with its signature segment replaced by `len` bytes.
+fn with_signature_len(token: &str, len: usize) -> String {
+    let (hp, _) = token.trim().rsplit_once('.').unwrap();
+    format!("{hp}.{}", b64::encode(&vec![7u8; len]))
+}
+
+#[test]
+fn r_att_6_r_pop_5_signatures_of_the_wrong_length_are_refused_before_any_backend() {
+    // ES256 and Ed25519 signatures are 64 bytes: any other length is a bad signature, decided
+    // by the core without queueing a check (so no backend sees an unbounded signature).
+    let v = verifier();
+    let ctx = RequestContext::at(NOW);
+    for len in [63, 65, 300, 4096] {
+        let att = with_signature_len(&valid_att(), len);
+        let req = request(Some(&att), Some(&valid_pop()));
+        assert_reason(&run(&v, &req, &ctx), Reason::AttestationBadSignature);
+        let prepared = v.prepare(&req, &ctx);
+        assert!(
+            prepared.signature_checks().iter().all(|c| c.artefact != client_attestation::Signed::Attestation),
+            "a {len}-byte attestation signature was queued"
+        );
+        let pop = with_signature_len(&valid_pop(), len);
+        let req = request(Some(&valid_att()), Some(&pop));
+        assert_reason(&run(&v, &req, &ctx), Reason::PopBadSignature);
+        let prepared = v.prepare(&req, &ctx);
+        assert!(
+            prepared.signature_checks().iter().all(|c| c.artefact != client_attestation::Signed::Pop),
+            "a {len}-byte PoP signature was queued"
+        );
+    }
+}
+
 #[test]
 fn r_att_6_key_without_kid_and_token_without_kid() {
     let p = valid_pop();
@@ -589,6 +621,39 @@ fn r_pop_7_replay_detection() {
     let again = v.verify(&req, &RequestContext::at(NOW + 1), &mut store);
     assert_reason(&again, Reason::PopReplayed);
     assert_eq!(again.rejection().unwrap().error(), ErrorCode::InvalidClientAttestation);
+}
+
+#[test]
+fn r_pop_7_legacy_pops_without_iat_stay_in_the_replay_store_for_their_window() {
+    // Legacy mode accepts a PoP without iat on a legacy exp (R-POP-8); its jti must be
+    // remembered until that PoP could no longer be accepted, not for a second.
+    let legacy = verifier_with(|p| p["legacy"] = json!(true));
+    let no_iat = pop_with(|_, c| {
+        c.as_object_mut().unwrap().remove("iat");
+        c["exp"] = json!(NOW + 60);
+    });
+    let req = request(Some(&valid_att()), Some(&no_iat));
+    let mut store = MemoryReplayStore::default();
+    assert_accepted(&legacy.verify(&req, &RequestContext::at(NOW), &mut store));
+    assert_reason(&legacy.verify(&req, &RequestContext::at(NOW + 2), &mut store), Reason::PopReplayed);
+    assert_reason(&legacy.verify(&req, &RequestContext::at(NOW + 59), &mut store), Reason::PopReplayed);
+
+    // On a stateless challenge whose lifetime is longer than maxPopAge: remembered for the
+    // challenge's lifetime.
+    let long = verifier_with(|p| {
+        p["legacy"] = json!(true);
+        p["maxPopAge"] = json!(60);
+        p["challenge"] = json!({"secret": "a-challenge-secret-of-at-least-32-bytes", "lifetime": 3600});
+    });
+    let c = long.issue_challenge(NOW, &[9; 16]).unwrap();
+    let no_iat = pop_with(|_, cl| {
+        cl.as_object_mut().unwrap().remove("iat");
+        cl["challenge"] = json!(c);
+    });
+    let req = request(Some(&valid_att()), Some(&no_iat));
+    let mut store = MemoryReplayStore::default();
+    assert_accepted(&long.verify(&req, &RequestContext::at(NOW), &mut store));
+    assert_reason(&long.verify(&req, &RequestContext::at(NOW + 1800), &mut store), Reason::PopReplayed);
 }
 
 #[test]

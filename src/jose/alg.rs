@@ -53,6 +53,12 @@ impl Algorithm {
         }
     }
 
+    /// Length of a signature in the JWS encoding, bytes: ES256 is R ‖ S, 32 bytes each
+    /// (RFC 7518 §3.4); Ed25519 is 64 bytes (RFC 8032 §5.1.6).
+    pub fn signature_len(self) -> usize {
+        64
+    }
+
     /// Whether this algorithm may be used with a key of this kind (RFC 8725 §3.1).
     pub fn fits(self, key: KeyKind) -> bool {
         matches!(

@@ -136,6 +136,19 @@ describe("draft -11 examples", () => {
     assertOk(await v.verify(draftInput()));
   });
 
+  test("a signature of the wrong length is a rejection on every backend, never an exception", async () => {
+    // ES256/Ed25519 signatures are 64 bytes; the core decides any other length itself (the
+    // signature-check buffer could not carry one over 255 bytes, and verify() used to throw).
+    const withSig = (jwt, len) => editSegment(jwt, 2, () => new Uint8Array(len).fill(7));
+    const inputs = [];
+    for (const len of [63, 65, 256, 300, 4000]) {
+      inputs.push(draftInput({ headers: [["OAuth-Client-Attestation", withSig(draftAttestation, len)], ["OAuth-Client-Attestation-PoP", draftPopAs]] }));
+      inputs.push(draftInput({ headers: [["OAuth-Client-Attestation", draftAttestation], ["OAuth-Client-Attestation-PoP", withSig(draftPopAs, len)]] }));
+    }
+    const rs = await agree(policyAs, inputs, "signature length");
+    rs.forEach((r, i) => assertReason(r, i % 2 === 0 ? "attestation.bad_signature" : "pop.bad_signature"));
+  });
+
   test("clientId must equal the attestation sub", async () => {
     const rs = await agree(policyAs, [draftInput({ clientId: "s6BhdRkqt3" }), draftInput({ clientId: CLIENT })], "clientId");
     assertReason(rs[0], "attestation.client_id_mismatch", { error: "invalid_client", status: 401 });
