@@ -77,14 +77,13 @@ function seconds(name, v) {
 }
 
 const FLAG_EXPLAIN = 1;
-const FLAG_ACCESS_TOKEN_FROM_HEADER = 2;
 
 /**
  * The core's request arguments (`WasmVerifier.prepare`): method, url, flat
  * headers (name, value, …), now, clientId, expectedChallenge, expectedDpopNonce, accessToken,
  * accessTokenJkt, formBody, flags.
  */
-function coreRequest(input, formBody, accessTokenFromHeader = false) {
+function coreRequest(input, formBody) {
   if (input == null || typeof input !== "object") throw new TypeError("verify() takes an options object");
   const { method, url, headers, clientId, now, expectedChallenge, expectedDpopNonce, accessToken, accessTokenJkt, explain } =
     input;
@@ -103,7 +102,7 @@ function coreRequest(input, formBody, accessTokenFromHeader = false) {
     optionalString("accessToken", accessToken),
     optionalString("accessTokenJkt", accessTokenJkt),
     formBody,
-    (explain === true ? FLAG_EXPLAIN : 0) | (accessTokenFromHeader ? FLAG_ACCESS_TOKEN_FROM_HEADER : 0),
+    explain === true ? FLAG_EXPLAIN : 0,
   ];
 }
 
@@ -278,7 +277,7 @@ export class Verifier {
 
   /**
    * Verifies a Fetch API Request. `clientId` defaults to the form body's client_id and
-   * `accessToken` to the Authorization header's Bearer/DPoP token.
+   * `accessToken` (as in verify()) to the Authorization header's Bearer/DPoP token.
    */
   async verifyRequest(request, options = {}) {
     if (request == null || typeof request.headers !== "object" || typeof request.url !== "string") {
@@ -297,7 +296,7 @@ export class Verifier {
       }
     }
     const input = { ...options, method: request.method, url: request.url, headers: request.headers };
-    return this.#verifyCore(coreRequest(input, formBody, options.accessToken == null));
+    return this.#verifyCore(coreRequest(input, formBody));
   }
 
   /** The HTTP error response for a rejected result: status, headers, JSON body. */

@@ -46,7 +46,7 @@ export interface VerifyInput {
   expectedChallenge?: string | null;
   /** A DPoP nonce this server expects (issued elsewhere); overrides the policy's stateless nonces. */
   expectedDpopNonce?: string | null;
-  /** The presented access token (RS role; DPoP `ath`). */
+  /** The presented access token (RS role; DPoP `ath`). Default: the `Authorization` header's Bearer/DPoP token. */
   accessToken?: string | null;
   /** The thumbprint the access token is bound to (`cnf.jkt`). */
   accessTokenJkt?: string | null;

@@ -241,15 +241,21 @@ pub(crate) fn check(
         _ => list.pass(Check::DpopNonce),
     }
 
-    // R-DPOP-10: ath and the access token's key binding.
-    match &ctx.access_token {
+    // R-DPOP-10: ath and the access token's key binding. The token is the one supplied with
+    // the request, else the one in its Authorization header (Bearer or DPoP scheme): a caller
+    // that forgets to pass it must not turn the ath check off.
+    let from_header = if ctx.access_token.is_none() { crate::httpmsg::access_token(&req.headers) } else { None };
+    match ctx.access_token.as_ref().or(from_header.as_ref()) {
         None => list.set(Check::DpopAth, Status::NotApplicable),
         Some(at) => {
             let r = match get("ath") {
                 None => Err(Rejection::new(Reason::DpopAthMissing)),
-                Some(a) if a != access_token_hash(at) => Err(Rejection::new(Reason::DpopAthMismatch)),
+                // Constant time, like the challenge and nonce comparisons.
+                Some(a) if !crate::challenge::ct_str_eq(a, &access_token_hash(at)) => {
+                    Err(Rejection::new(Reason::DpopAthMismatch))
+                }
                 Some(_) => match (&ctx.access_token_jkt, &key) {
-                    (Some(jkt), Some(k)) if jkt != k.thumbprint() => {
+                    (Some(jkt), Some(k)) if !crate::challenge::ct_str_eq(jkt, k.thumbprint()) => {
                         Err(rej(Reason::DpopTokenBindingMismatch, format!("the token is bound to {}", truncate(jkt))))
                     }
                     _ => Ok(()),

@@ -149,6 +149,10 @@ reasons! {
         "The cnf.jwk is malformed: required members missing, wrong lengths, or a point not on the curve.";
     AttestationCnfPrivate = "attestation.cnf_private_key", InvalidClientAttestation, "R-ATT-11",
         "The cnf.jwk contains private key material (d, p, q, dp, dq, qi, oth or k) or is a symmetric key.";
+    // R-ATT-12's "MUST be use_fresh_attestation" is for an attestation judged not fresh
+    // enough (too old, below). A missing iat (under -12's rule) or one in the future is a
+    // malformed attestation, not a stale one: a fresh attestation from the same attester
+    // would not differ, so these are invalid_client_attestation.
     AttestationIatMissing = "attestation.iat_missing", InvalidClientAttestation, "R-ATT-12",
         "The attestation has no iat claim, which this policy requires (-12 makes it REQUIRED).";
     AttestationIssuedInFuture = "attestation.issued_in_future", InvalidClientAttestation, "R-ATT-12",

@@ -28,6 +28,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 use serde_json::{Map, Value};
+use zeroize::Zeroize;
 
 /// Largest accepted clock tolerance, seconds.
 pub const MAX_CLOCK_TOLERANCE: u64 = 300;
@@ -92,8 +93,8 @@ pub struct AttesterConfig {
     pub client_ids: Option<Vec<String>>,
 }
 
-/// Server challenges (R-POP-9).
-#[derive(Clone, Debug, Default)]
+/// Server challenges (R-POP-9). `Debug` never shows the secret; dropping it wipes it.
+#[derive(Clone, Default)]
 pub struct ChallengeConfig {
     /// HMAC secret for stateless challenges (≥ 32 bytes). Without it, challenges are only
     /// checked against an expected value supplied with each request.
@@ -106,8 +107,9 @@ pub struct ChallengeConfig {
     pub endpoint: Option<String>,
 }
 
-/// Server-issued DPoP nonces (RFC 9449 §8, §9; R-DPOP-5).
-#[derive(Clone, Debug)]
+/// Server-issued DPoP nonces (RFC 9449 §8, §9; R-DPOP-5). `Debug` never shows the secret;
+/// dropping it wipes it.
+#[derive(Clone)]
 pub struct NonceConfig {
     /// HMAC secret for stateless nonces (≥ 32 bytes).
     pub secret: String,
@@ -115,6 +117,41 @@ pub struct NonceConfig {
     pub lifetime: Option<u64>,
     /// Whether every DPoP proof must carry a valid nonce (default true).
     pub required: Option<bool>,
+}
+
+impl core::fmt::Debug for ChallengeConfig {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ChallengeConfig")
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .field("lifetime", &self.lifetime)
+            .field("required", &self.required)
+            .field("endpoint", &self.endpoint)
+            .finish()
+    }
+}
+
+impl core::fmt::Debug for NonceConfig {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("NonceConfig")
+            .field("secret", &"<redacted>")
+            .field("lifetime", &self.lifetime)
+            .field("required", &self.required)
+            .finish()
+    }
+}
+
+impl Drop for ChallengeConfig {
+    fn drop(&mut self) {
+        if let Some(s) = self.secret.as_mut() {
+            s.zeroize();
+        }
+    }
+}
+
+impl Drop for NonceConfig {
+    fn drop(&mut self) {
+        self.secret.zeroize();
+    }
 }
 
 /// DPoP settings.
@@ -590,7 +627,7 @@ impl Policy {
                 if let Some(e) = &c.endpoint {
                     identifier("challenge.endpoint", e)?;
                 }
-                let tokens = match c.secret {
+                let tokens = match &c.secret {
                     None => None,
                     Some(s) => Some(
                         StatelessTokens::new(s.as_bytes(), crate::challenge::CHALLENGE_LABEL, lifetime).ok_or_else(
@@ -598,7 +635,7 @@ impl Policy {
                         )?,
                     ),
                 };
-                Some(ChallengePolicy { tokens, required: c.required.unwrap_or(true), endpoint: c.endpoint })
+                Some(ChallengePolicy { tokens, required: c.required.unwrap_or(true), endpoint: c.endpoint.clone() })
             }
         };
         let dpop = match cfg.dpop {
@@ -703,6 +740,10 @@ mod tests {
         let n = d.nonce.as_ref().unwrap();
         assert!(d.combined);
         assert_eq!((n.lifetime, n.required), (Some(30), Some(false)));
+        // Secrets are never printed, by the config or by the validated policy.
+        for shown in [format!("{c:?}"), format!("{:?}", Policy::new(c.clone()).unwrap())] {
+            assert!(!shown.contains(&"s".repeat(32)) && !shown.contains(&"n".repeat(32)), "{shown}");
+        }
         let p = Policy::new(c).unwrap();
         assert!(!p.challenge.unwrap().required && !p.dpop.unwrap().nonce_required);
     }

@@ -5,6 +5,12 @@
 //! pass the `iat` window anyway. The verifier consults the store only after every other check
 //! passed, and inserts in the same step ([`ReplayStore::check_and_store`]), so a rejected
 //! request never burns a `jti`.
+//!
+//! R-POP-11 (MAY, extra replay measures per deployment): the store is a trait, so a deployment
+//! plugs in its own (the Durable Object store of `js/replay-do.js`, any `checkAndStore` object in JS). The
+//! bounded in-memory store fails closed (`Unavailable`, HTTP 503) when it is full of live
+//! entries; it has no per-client quota, so size it for the deployment's request rate over
+//! `maxPopAge` + 2 × `clockTolerance`.
 
 use crate::jose::b64;
 use alloc::collections::BTreeMap;

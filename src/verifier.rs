@@ -45,7 +45,8 @@ pub struct RequestContext {
     /// by an upstream server); takes precedence over the policy's stateless nonces.
     #[serde(default)]
     pub expected_dpop_nonce: Option<String>,
-    /// The access token presented with the request (RS role; used for DPoP `ath`).
+    /// The access token presented with the request (RS role; used for DPoP `ath`). When not
+    /// given, the `Authorization` header's Bearer/DPoP token is used.
     #[serde(default)]
     pub access_token: Option<String>,
     /// The thumbprint the access token is bound to (`cnf.jkt`), for the DPoP key check (R-DPOP-10).

@@ -69,9 +69,6 @@ fn result(verifier: &crate::Verifier, verdict: &crate::Verdict, now: i64, explai
 
 /// `flags` bit: add every check to the result (`explain`).
 const FLAG_EXPLAIN: u32 = 1;
-/// `flags` bit: take the access token from a Bearer/DPoP `Authorization` header when none is
-/// given.
-const FLAG_ACCESS_TOKEN_FROM_HEADER: u32 = 2;
 
 /// `headers` from the JS layer is flat (name, value, name, value, …).
 fn header_pairs(headers: Vec<String>) -> Result<Vec<(String, String)>, JsError> {
@@ -110,8 +107,8 @@ impl WasmVerifier {
 
     /// Phase 1 (see the core's two-phase verification). `headers` is flat (name, value, …);
     /// `form_body` is the request body, for its form `client_id` (see
-    /// `RequestContext::form_body`); `flags`: 1 explain, 2 access token from the
-    /// `Authorization` header when `access_token` is not given. `finishWithWasm` right after
+    /// `RequestContext::form_body`); `flags`: 1 explain (the core takes the access token from the
+    /// `Authorization` header when `access_token` is not given). `finishWithWasm` right after
     /// is the synchronous pure-wasm verification.
     #[allow(clippy::too_many_arguments)]
     pub fn prepare(
@@ -132,11 +129,6 @@ impl WasmVerifier {
         // U+FFFD), and no request deserializer is compiled into the module.
         let now = seconds(now, "now")?;
         let headers = header_pairs(headers)?;
-        let access_token = match access_token {
-            Some(t) => Some(t),
-            None if flags & FLAG_ACCESS_TOKEN_FROM_HEADER != 0 => crate::httpmsg::access_token(&headers),
-            None => None,
-        };
         let req = HttpRequest { method, url, headers };
         let ctx = RequestContext {
             now,

@@ -139,6 +139,7 @@ fn the_pop_must_be_signed_by_the_attested_instance_key() {
     assert_reason(&run_pair(&v, &att, &pop), Reason::PopBadSignature);
 }
 
+/// R-POP-12 (client): the PoP carries the most recently received challenge.
 #[test]
 fn round_trip_with_a_stateless_challenge() {
     for (attester, instance) in
@@ -194,6 +195,7 @@ fn combined_mode_round_trip() {
 
 // ---- attestation details ----------------------------------------------------------------------
 
+/// R-ATT-16 (-12 WIP privacy advice): the attester may round iat/exp down to avoid correlation.
 #[test]
 fn attestation_round_to_rounds_iat_and_exp_down() {
     let attester = SigningKey::p256(&[7; 32]).unwrap();
@@ -561,6 +563,7 @@ mod random {
     }
 
     #[test]
+    /// R-POP-12 (client): a new jti with at least 128 random bits for every PoP.
     fn random_jtis_and_bytes() {
         let jtis: Vec<String> = (0..32).map(|_| random_jti().unwrap()).collect();
         for j in &jtis {

@@ -91,6 +91,24 @@ fn mode_selection_per_digest_5_1() {
 }
 
 #[test]
+fn r_dpop_6_dpop_jkt_cannot_stand_in_for_a_proof() {
+    // A PAR carrying only the dpop_jkt parameter (RFC 9449 §10) and the attestation has no
+    // proof of possession: combined mode needs an actual DPoP proof, so this is not
+    // authenticated (the client must use normal mode, with a PoP).
+    let v = combined_verifier(|_| {});
+    let jkt = instance_key().public_key().thumbprint().to_string();
+    let par = HttpRequest::new("POST", "https://as.example.com/par")
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .header("OAuth-Client-Attestation", valid_att());
+    let mut ctx = RequestContext::at(NOW);
+    ctx.form_body = Some(format!("response_type=code&client_id=https%3A%2F%2Fclient.example.com&dpop_jkt={jkt}"));
+    assert_reason(&run(&v, &par, &ctx), Reason::PopMissing);
+    // The same PAR in normal mode, with a PoP, is accepted.
+    let normal = par.header("OAuth-Client-Attestation-PoP", valid_pop());
+    assert_accepted(&run(&v, &normal, &ctx));
+}
+
+#[test]
 fn r_dpop_2_exactly_one_dpop_header() {
     let v = combined_verifier(|_| {});
     let d = dpop_with(&instance_key(), |_, _| {});
@@ -332,6 +350,39 @@ fn r_dpop_10_access_token_hash_and_binding() {
     assert_reason(&run(&v, &make(Some(&good)), &ctx), Reason::DpopTokenBindingMismatch);
     ctx.access_token_jkt = Some(instance_key().public_key().thumbprint().to_string());
     assert_accepted(&run(&v, &make(Some(&good)), &ctx));
+}
+
+#[test]
+fn r_dpop_10_the_authorization_header_token_counts_when_none_is_given() {
+    // A caller that does not pass the access token must not turn the ath check off: the
+    // Authorization header's token (DPoP or Bearer scheme) is the one the proof must hash.
+    let v = combined_verifier(|p| {
+        p["role"] = json!("rs");
+        p["audience"] = json!(RS);
+    });
+    let at = "header-token-1";
+    let make = |scheme: &str, ath: Option<String>| {
+        let proof = dpop_with(&instance_key(), |_, c| {
+            c["htm"] = json!("GET");
+            c["htu"] = json!("https://rs.example.com/resource");
+            if let Some(a) = ath {
+                c["ath"] = json!(a);
+            }
+        });
+        HttpRequest::new("GET", "https://rs.example.com/resource")
+            .header("Authorization", format!("{scheme} {at}"))
+            .header("OAuth-Client-Attestation", valid_att())
+            .header("DPoP", proof)
+    };
+    let ctx = RequestContext::at(NOW);
+    assert_reason(&run(&v, &make("DPoP", None), &ctx), Reason::DpopAthMissing);
+    assert_reason(&run(&v, &make("Bearer", Some(access_token_hash("other"))), &ctx), Reason::DpopAthMismatch);
+    assert_accepted(&run(&v, &make("DPoP", Some(access_token_hash(at))), &ctx));
+    // A token supplied with the request takes precedence over the header's.
+    let mut given = RequestContext::at(NOW);
+    given.access_token = Some("given-token".into());
+    assert_reason(&run(&v, &make("DPoP", Some(access_token_hash(at))), &given), Reason::DpopAthMismatch);
+    assert_accepted(&run(&v, &make("DPoP", Some(access_token_hash("given-token"))), &given));
 }
 
 #[test]

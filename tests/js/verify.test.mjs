@@ -476,6 +476,14 @@ describe("DPoP", () => {
     assertReason(rs[2], "dpop.token_binding_mismatch", { status: 401 });
     assertOk(rs[3]);
     assert.equal(rs[3].proof.claims.ath, sha256b64u(at));
+    // Without `accessToken`, the Authorization header's token is the one ath must hash: a
+    // proof without ath is still refused.
+    const noOption = await agree(p, [
+      req(proof(undefined, "h1"), { accessToken: undefined }),
+      req(proof(at, "h2"), { accessToken: undefined }),
+    ], "ath from Authorization");
+    assertReason(noOption[0], "dpop.ath_missing", { status: 401 });
+    assertOk(noOption[1]);
   });
 });
 
