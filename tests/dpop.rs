@@ -317,28 +317,36 @@ fn r_dpop_7_replayed_dpop_proofs() {
     assert_reason(&v.verify(&req, &RequestContext::at(NOW + 1), &mut store), Reason::DpopReplayed);
 }
 
-#[test]
-fn r_dpop_10_access_token_hash_and_binding() {
-    let v = combined_verifier(|p| {
+/// An RS accepting combined mode.
+fn rs_verifier() -> Verifier {
+    combined_verifier(|p| {
         p["role"] = json!("rs");
         p["audience"] = json!(RS);
+    })
+}
+
+/// A resource request with `Authorization: <authorization>` and a proof carrying `ath`, if any.
+fn rs_request(authorization: &str, ath: Option<&str>) -> HttpRequest {
+    let proof = dpop_with(&instance_key(), |_, c| {
+        c["htm"] = json!("GET");
+        c["htu"] = json!("https://rs.example.com/resource");
+        if let Some(a) = ath {
+            c["ath"] = json!(a);
+        }
     });
+    HttpRequest::new("GET", "https://rs.example.com/resource")
+        .header("Authorization", authorization)
+        .header("OAuth-Client-Attestation", valid_att())
+        .header("DPoP", proof)
+}
+
+#[test]
+fn r_dpop_10_access_token_hash_and_binding() {
+    let v = rs_verifier();
     let at = "Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU";
     // RFC 9449 §7.1 example value.
     assert_eq!(access_token_hash(at), "fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo");
-    let make = |ath: Option<&str>| {
-        let proof = dpop_with(&instance_key(), |_, c| {
-            c["htm"] = json!("GET");
-            c["htu"] = json!("https://rs.example.com/resource");
-            if let Some(a) = ath {
-                c["ath"] = json!(a);
-            }
-        });
-        HttpRequest::new("GET", "https://rs.example.com/resource")
-            .header("Authorization", format!("DPoP {at}"))
-            .header("OAuth-Client-Attestation", valid_att())
-            .header("DPoP", proof)
-    };
+    let make = |ath: Option<&str>| rs_request(&format!("DPoP {at}"), ath);
     let mut ctx = RequestContext::at(NOW);
     ctx.access_token = Some(at.into());
     assert_reason(&run(&v, &make(None), &ctx), Reason::DpopAthMissing);
@@ -356,33 +364,19 @@ fn r_dpop_10_access_token_hash_and_binding() {
 fn r_dpop_10_the_authorization_header_token_counts_when_none_is_given() {
     // A caller that does not pass the access token must not turn the ath check off: the
     // Authorization header's token (DPoP or Bearer scheme) is the one the proof must hash.
-    let v = combined_verifier(|p| {
-        p["role"] = json!("rs");
-        p["audience"] = json!(RS);
-    });
+    let v = rs_verifier();
     let at = "header-token-1";
-    let make = |scheme: &str, ath: Option<String>| {
-        let proof = dpop_with(&instance_key(), |_, c| {
-            c["htm"] = json!("GET");
-            c["htu"] = json!("https://rs.example.com/resource");
-            if let Some(a) = ath {
-                c["ath"] = json!(a);
-            }
-        });
-        HttpRequest::new("GET", "https://rs.example.com/resource")
-            .header("Authorization", format!("{scheme} {at}"))
-            .header("OAuth-Client-Attestation", valid_att())
-            .header("DPoP", proof)
-    };
+    let (hash, other, given_hash) =
+        (access_token_hash(at), access_token_hash("other"), access_token_hash("given-token"));
     let ctx = RequestContext::at(NOW);
-    assert_reason(&run(&v, &make("DPoP", None), &ctx), Reason::DpopAthMissing);
-    assert_reason(&run(&v, &make("Bearer", Some(access_token_hash("other"))), &ctx), Reason::DpopAthMismatch);
-    assert_accepted(&run(&v, &make("DPoP", Some(access_token_hash(at))), &ctx));
+    assert_reason(&run(&v, &rs_request(&format!("DPoP {at}"), None), &ctx), Reason::DpopAthMissing);
+    assert_reason(&run(&v, &rs_request(&format!("Bearer {at}"), Some(&other)), &ctx), Reason::DpopAthMismatch);
+    assert_accepted(&run(&v, &rs_request(&format!("DPoP {at}"), Some(&hash)), &ctx));
     // A token supplied with the request takes precedence over the header's.
     let mut given = RequestContext::at(NOW);
     given.access_token = Some("given-token".into());
-    assert_reason(&run(&v, &make("DPoP", Some(access_token_hash(at))), &given), Reason::DpopAthMismatch);
-    assert_accepted(&run(&v, &make("DPoP", Some(access_token_hash("given-token"))), &given));
+    assert_reason(&run(&v, &rs_request(&format!("DPoP {at}"), Some(&hash)), &given), Reason::DpopAthMismatch);
+    assert_accepted(&run(&v, &rs_request(&format!("DPoP {at}"), Some(&given_hash)), &given));
 }
 
 #[test]
