@@ -142,12 +142,16 @@ async function webCryptoVerify(checks) {
   const outcomes = await Promise.allSettled(
     checks.map(async (c) => subtle().verify(verifyParams(c.alg), await cryptoKey(c), c.signature, c.message)),
   );
-  const failed = new Set(checks.filter((_, i) => outcomes[i].status === "rejected").map((c) => c.alg));
-  if (failed.size > 0) {
-    // Only the algorithms this runtime's WebCrypto could not do fall back to wasm from now on.
-    for (const alg of failed) unsupported.add(alg);
-    throw new Error(`WebCrypto cannot verify ${[...failed].join(", ")} here`);
-  }
+  // A failure sends this request to wasm. Only an algorithm this runtime's WebCrypto does not
+  // support (NotSupportedError, e.g. Ed25519 in older browsers) goes to wasm from now on: no
+  // other failure may let one request slow every later one down.
+  let failed = null;
+  outcomes.forEach((o, i) => {
+    if (o.status !== "rejected") return;
+    (failed ??= new Set()).add(checks[i].alg);
+    if (o.reason?.name === "NotSupportedError") unsupported.add(checks[i].alg);
+  });
+  if (failed !== null) throw new Error(`WebCrypto could not verify ${[...failed].join(", ")} here`);
   return outcomes.map((o) => o.value);
 }
 

@@ -46,3 +46,28 @@ test("no Ed25519 in WebCrypto: EdDSA falls back to wasm, ES256 keeps using WebCr
   const calls = await countSubtleVerify(async () => assertOk(await v.verify(normal(es.attestation, es.pop("after")))));
   assert.ok(calls >= 1, "after one Ed25519 import failure, ES256 signatures no longer go through WebCrypto (js/core.js marks every alg of the failed batch unsupported)");
 });
+
+test("any other WebCrypto failure sends only that request to wasm", async () => {
+  // An OperationError (say, a transient failure) is not "this runtime cannot do ES256": the
+  // request is decided by wasm, and the next one goes through WebCrypto again, so one odd
+  // request cannot slow every later one down (pure-wasm P-256 is ~10× slower).
+  const es = world("ES256", "ES256");
+  const v = new Verifier({ ...es.policy, backend: "webcrypto" });
+  const subtle = globalThis.crypto.subtle;
+  const verify = subtle.verify;
+  let failures = 0;
+  subtle.verify = function () {
+    failures++;
+    return Promise.reject(new DOMException("transient", "OperationError"));
+  };
+  try {
+    assertOk(await v.verify(normal(es.attestation, es.pop("t1"))));
+    assertReason(await v.verify(normal(es.attestation, tamperSignature(es.pop("t2")))), "pop.bad_signature");
+  } finally {
+    delete subtle.verify;
+    if (subtle.verify !== verify) subtle.verify = verify;
+  }
+  assert.ok(failures >= 1, "WebCrypto was tried");
+  const calls = await countSubtleVerify(async () => assertOk(await v.verify(normal(es.attestation, es.pop("t3")))));
+  assert.ok(calls >= 1, "after a non-NotSupportedError failure, ES256 no longer goes through WebCrypto");
+});
