@@ -529,21 +529,24 @@ impl Verifier {
             att.as_ref().map(|a| (&a.header, &a.claims)),
             pop.as_ref().map(|p| (&p.header, &p.claims)),
         );
-        // R-POP-7 (and RFC 9449 §11.1 for DPoP): a jti is remembered while its proof could be accepted
-        // again. With an iat that is iat + maxPopAge (+ the tolerance on both clocks). A legacy
-        // PoP without iat (R-POP-8) is accepted on a valid challenge, for the challenge's
-        // lifetime, or on a legacy exp ≤ now + maxPopAge + tolerance: remember it for the
-        // longer of the two windows from now, not for one second.
+        // R-POP-7 (and RFC 9449 §11.1 for DPoP): a jti is remembered while its proof could be
+        // accepted again. With an iat that is iat + maxPopAge (+ the tolerance on both clocks).
+        // A legacy PoP without iat (R-POP-8) is accepted on a valid challenge, for the
+        // challenge's lifetime, or on a legacy exp ≤ now + maxPopAge + tolerance: it is
+        // remembered for the longer of the two from now, not for one second. Each proof of the
+        // request is kept for the longest of their windows.
         let twice_tol = p.clock_tolerance.saturating_mul(2);
-        let proof_iat = pop.as_ref().and_then(|pp| pp.iat).into_iter().chain(dpop.as_ref().and_then(|d| d.iat));
-        let replay_expiry = match proof_iat.max() {
+        let lifetime = p.challenge.as_ref().and_then(|c| c.tokens.as_ref()).map_or(0, |t| t.lifetime());
+        let window = |iat: Option<i64>| match iat {
             Some(iat) => iat.saturating_add(p.max_pop_age).saturating_add(twice_tol),
-            None => {
-                let lifetime = p.challenge.as_ref().and_then(|c| c.tokens.as_ref()).map_or(0, |t| t.lifetime());
-                ctx.now.saturating_add(p.max_pop_age.max(lifetime)).saturating_add(twice_tol)
-            }
-        }
-        .max(ctx.now.saturating_add(1));
+            None => ctx.now.saturating_add(p.max_pop_age.max(lifetime)).saturating_add(twice_tol),
+        };
+        let replay_expiry = pop
+            .as_ref()
+            .map(|pp| window(pp.iat))
+            .into_iter()
+            .chain(dpop.as_ref().map(|d| window(d.iat)))
+            .fold(ctx.now.saturating_add(1), i64::max);
         let names = att
             .as_ref()
             .map(|a| a.candidates.iter().map(|(ai, _)| p.attesters.get(*ai).and_then(|x| x.name.clone())).collect())

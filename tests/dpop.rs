@@ -380,6 +380,28 @@ fn r_dpop_10_the_authorization_header_token_counts_when_none_is_given() {
 }
 
 #[test]
+fn r_pop_7_a_legacy_pop_without_iat_is_not_released_early_by_an_older_dpop_proof() {
+    // Normal mode + DPoP: the PoP has no iat (legacy exp NOW + 60), the DPoP proof an old iat
+    // whose own window ends at NOW + 40. The PoP's jti must outlive that: replayed alone at
+    // NOW + 50 it is still refused.
+    let v = verifier_with(|p| {
+        p["legacy"] = json!(true);
+        p["maxPopAge"] = json!(300);
+        p["clockTolerance"] = json!(30);
+    });
+    let pop = pop_with(|_, c| {
+        c.as_object_mut().unwrap().remove("iat");
+        c["exp"] = json!(NOW + 60);
+    });
+    let old_dpop = dpop_with(&ed25519(21), |_, c| c["iat"] = json!(NOW - 320));
+    let mut store = MemoryReplayStore::default();
+    let first = request(Some(&valid_att()), Some(&pop)).header("DPoP", old_dpop);
+    assert_accepted(&v.verify(&first, &RequestContext::at(NOW), &mut store));
+    let alone = request(Some(&valid_att()), Some(&pop));
+    assert_reason(&v.verify(&alone, &RequestContext::at(NOW + 50), &mut store), Reason::PopReplayed);
+}
+
+#[test]
 fn three_jwt_requests_validate_the_dpop_proof_independently() {
     // Normal mode + DPoP for token binding: the DPoP key may differ from cnf (digest §5.1 rule 1).
     let v = verifier();
