@@ -233,8 +233,11 @@ pub struct DpopPolicy {
     pub nonce_required: bool,
 }
 
-/// A validated policy. Build with [`Policy::new`] or [`Policy::from_json`].
+/// A validated policy. Build with [`Policy::new`] or [`Policy::from_json`]: the fields are
+/// readable, and `#[non_exhaustive]` keeps code outside the crate from building one by hand
+/// past the bounds `new` enforces (a negative tolerance, a zero `maxPopAge`).
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Policy {
     /// PoP audience.
     pub audience: String,
