@@ -302,8 +302,16 @@ fn r_att_17_jku_and_x5u_are_never_followed() {
     h["jku"] = json!("https://attacker.example/jwks.json");
     h["x5u"] = json!("https://attacker.example/cert.pem");
     h["jwk"] = evil.public_key().to_jwk();
-    let token = sign(&evil, h, att_claims());
+    let token = sign(&evil, h.clone(), att_claims());
     assert_reason(&run_pair(&verifier(), &token, &valid_pop()), Reason::AttestationUnknownKey);
+    // With the trusted key's kid, the header's own keys are still never used: signed by the
+    // key they name, it is a bad signature; signed by the trusted key, they are ignored.
+    h["kid"] = att_header()["kid"].clone();
+    assert_reason(
+        &run_pair(&verifier(), &sign(&evil, h.clone(), att_claims()), &valid_pop()),
+        Reason::AttestationBadSignature,
+    );
+    assert_accepted(&run_pair(&verifier(), &sign(&attester_key(), h, att_claims()), &valid_pop()));
 }
 
 // ------------------------------------------------------------------------------- R-ATT-7 / R-ATT-8
