@@ -10,10 +10,10 @@ use crate::checks::{Check, Checklist, JoseRules, Status};
 use crate::error::{Reason, Rejection};
 use crate::jose::jwk::{JwkError, PublicKey, truncate};
 use crate::jose::jws::numeric_date;
-use crate::jose::sig::{SignatureCheck, Signed, bad_length};
+use crate::jose::sig::Signed;
 use crate::policy::Policy;
 use crate::typ::{self, ATTESTATION_TYP};
-use crate::verifier::{RequestContext, SigGroup};
+use crate::verifier::{RequestContext, SigQueue};
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -86,8 +86,7 @@ pub(crate) fn check(
     ctx: &RequestContext,
     cached: Option<&CachedAttester>,
     list: &mut Checklist,
-    sigs: &mut Vec<SignatureCheck>,
-    groups: &mut Vec<SigGroup>,
+    queue: &mut SigQueue<'_>,
 ) -> Option<Attestation> {
     let (now, tol) = (ctx.now, policy.clock_tolerance);
 
@@ -195,32 +194,11 @@ pub(crate) fn check(
                 // This exact token verified before with one of the keys it may use: reuse it.
                 list.pass(Check::AttestationSignature);
                 hit = true;
-            } else if jws.signature.len() != alg.signature_len() {
-                // No key verifies a signature of the wrong length: decided here, never queued.
-                list.fail(
-                    Check::AttestationSignature,
-                    bad_length(Reason::AttestationBadSignature, alg, &jws.signature),
-                );
             } else {
-                let start = sigs.len();
-                for &(ai, ki) in &candidates {
-                    if let Some(key) = policy.attesters.get(ai).and_then(|a| a.keys.get(ki)) {
-                        sigs.push(SignatureCheck {
-                            artefact: Signed::Attestation,
-                            alg,
-                            key: key.clone(),
-                            message: jws.signing_input.clone(),
-                            signature: jws.signature.clone(),
-                        });
-                    }
-                }
-                groups.push(SigGroup {
-                    check: Check::AttestationSignature,
-                    start,
-                    end: sigs.len(),
-                    reason: Reason::AttestationBadSignature,
-                });
-                list.set(Check::AttestationSignature, Status::Pending);
+                let keys =
+                    candidates.iter().filter_map(|&(ai, ki)| policy.attesters.get(ai).and_then(|a| a.keys.get(ki)));
+                let (check, reason) = (Check::AttestationSignature, Reason::AttestationBadSignature);
+                queue.push(list, check, reason, Signed::Attestation, alg, keys, &jws);
             }
         }
     }

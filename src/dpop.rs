@@ -12,12 +12,12 @@ use crate::http::HttpRequest;
 use crate::jose::b64;
 use crate::jose::jwk::{JwkError, PublicKey, truncate};
 use crate::jose::jws::numeric_date;
-use crate::jose::sig::{SignatureCheck, Signed, bad_length};
+use crate::jose::sig::Signed;
 use crate::policy::Policy;
 use crate::pop::MAX_JTI_LEN;
 use crate::typ::{self, DPOP_TYP};
 use crate::uri::normalize_htu;
-use crate::verifier::{ChallengeOutcome, RequestContext, SigGroup};
+use crate::verifier::{ChallengeOutcome, RequestContext, SigQueue};
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -104,8 +104,7 @@ pub(crate) fn check(
     combined_key: Option<&PublicKey>,
     ctx: &RequestContext,
     list: &mut Checklist,
-    sigs: &mut Vec<SignatureCheck>,
-    groups: &mut Vec<SigGroup>,
+    queue: &mut SigQueue<'_>,
 ) -> Option<Dpop> {
     let (now, tol) = (ctx.now, policy.clock_tolerance);
     let jws = RULES.parse(list, token, CHECKS.get(2..).unwrap_or_default())?;
@@ -144,25 +143,8 @@ pub(crate) fn check(
 
     // Signature with the header jwk.
     match (alg, &key) {
-        (Some(alg), Some(_)) if jws.signature.len() != alg.signature_len() => {
-            list.fail(Check::DpopSignature, bad_length(Reason::DpopBadSignature, alg, &jws.signature));
-        }
         (Some(alg), Some(k)) => {
-            let start = sigs.len();
-            sigs.push(SignatureCheck {
-                artefact: Signed::Dpop,
-                alg,
-                key: k.clone(),
-                message: jws.signing_input.clone(),
-                signature: jws.signature.clone(),
-            });
-            groups.push(SigGroup {
-                check: Check::DpopSignature,
-                start,
-                end: start + 1,
-                reason: Reason::DpopBadSignature,
-            });
-            list.set(Check::DpopSignature, Status::Pending);
+            queue.push(list, Check::DpopSignature, Reason::DpopBadSignature, Signed::Dpop, alg, [k], &jws)
         }
         _ => list.set(Check::DpopSignature, Status::NotEvaluated),
     }

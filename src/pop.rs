@@ -9,13 +9,12 @@ use crate::checks::{Check, Checklist, JoseRules, Status};
 use crate::error::{Reason, Rejection};
 use crate::jose::jwk::{PublicKey, truncate};
 use crate::jose::jws::numeric_date;
-use crate::jose::sig::{SignatureCheck, Signed, bad_length};
+use crate::jose::sig::Signed;
 use crate::policy::Policy;
 use crate::typ::{self, POP_TYP};
-use crate::verifier::{ChallengeOutcome, RequestContext, SigGroup};
+use crate::verifier::{ChallengeOutcome, RequestContext, SigQueue};
 use alloc::format;
 use alloc::string::String;
-use alloc::vec::Vec;
 use serde_json::{Map, Value};
 
 const RULES: JoseRules = JoseRules {
@@ -76,8 +75,7 @@ pub(crate) fn check(
     cnf: Option<&PublicKey>,
     ctx: &RequestContext,
     list: &mut Checklist,
-    sigs: &mut Vec<SignatureCheck>,
-    groups: &mut Vec<SigGroup>,
+    queue: &mut SigQueue<'_>,
 ) -> Option<Pop> {
     let (now, tol) = (ctx.now, policy.clock_tolerance);
 
@@ -126,25 +124,8 @@ pub(crate) fn check(
 
     // R-POP-5: only cnf.jwk verifies a PoP; any jwk/kid/x5c in its header is ignored.
     match (alg, cnf) {
-        (Some(alg), Some(_)) if jws.signature.len() != alg.signature_len() => {
-            list.fail(Check::PopSignature, bad_length(Reason::PopBadSignature, alg, &jws.signature));
-        }
         (Some(alg), Some(key)) => {
-            let start = sigs.len();
-            sigs.push(SignatureCheck {
-                artefact: Signed::Pop,
-                alg,
-                key: key.clone(),
-                message: jws.signing_input.clone(),
-                signature: jws.signature.clone(),
-            });
-            groups.push(SigGroup {
-                check: Check::PopSignature,
-                start,
-                end: start + 1,
-                reason: Reason::PopBadSignature,
-            });
-            list.set(Check::PopSignature, Status::Pending);
+            queue.push(list, Check::PopSignature, Reason::PopBadSignature, Signed::Pop, alg, [key], &jws)
         }
         _ => list.set(Check::PopSignature, Status::NotEvaluated),
     }

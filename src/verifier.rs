@@ -17,8 +17,10 @@ use crate::dpop::{self, Dpop};
 use crate::error::{ErrorCode, Reason, Rejection};
 use crate::http::{self, HttpRequest, HttpResponse, Single};
 use crate::inspect;
+use crate::jose::alg::Algorithm;
 use crate::jose::jwk::{PublicKey, truncate};
-use crate::jose::sig::{RustCrypto, SignatureBackend, SignatureCheck};
+use crate::jose::jws::Jws;
+use crate::jose::sig::{RustCrypto, SignatureBackend, SignatureCheck, Signed};
 use crate::policy::{Policy, Role};
 use crate::pop::{self, Pop};
 use crate::replay::{ReplayOutcome, ReplayStore, replay_key};
@@ -80,6 +82,53 @@ pub(crate) struct SigGroup {
     pub(crate) start: usize,
     pub(crate) end: usize,
     pub(crate) reason: Reason,
+}
+
+/// Where a request's signature checks are collected (phase 1 of the two-phase verification).
+pub(crate) struct SigQueue<'a> {
+    pub(crate) sigs: &'a mut Vec<SignatureCheck>,
+    pub(crate) groups: &'a mut Vec<SigGroup>,
+}
+
+impl SigQueue<'_> {
+    /// Queues `jws`'s signature for `check` as one group (any of `keys` may verify it) and
+    /// marks the check pending; a signature whose length cannot fit `alg` (ES256 and Ed25519
+    /// signatures are 64 bytes) is a failure with `reason` decided here, never queued, so no
+    /// backend ever sees an unbounded signature.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn push<'k>(
+        &mut self,
+        list: &mut Checklist,
+        check: Check,
+        reason: Reason,
+        artefact: Signed,
+        alg: Algorithm,
+        keys: impl IntoIterator<Item = &'k PublicKey>,
+        jws: &Jws,
+    ) {
+        if jws.signature.len() != alg.signature_len() {
+            let detail = format!(
+                "the signature is {} bytes; {} signatures are {}",
+                jws.signature.len(),
+                alg.name(),
+                alg.signature_len()
+            );
+            list.fail(check, Rejection::with(reason, detail));
+            return;
+        }
+        let start = self.sigs.len();
+        for key in keys {
+            self.sigs.push(SignatureCheck {
+                artefact,
+                alg,
+                key: key.clone(),
+                message: jws.signing_input.clone(),
+                signature: jws.signature.clone(),
+            });
+        }
+        self.groups.push(SigGroup { check, start, end: self.sigs.len(), reason });
+        list.set(check, Status::Pending);
+    }
 }
 
 /// How the challenge check went (audit record).
@@ -458,7 +507,14 @@ impl Verifier {
             _ => None,
         };
         let att = match att_value {
-            Some(token) => attestation::check(p, token, ctx, cached, &mut list, &mut sigs, &mut groups),
+            Some(token) => attestation::check(
+                p,
+                token,
+                ctx,
+                cached,
+                &mut list,
+                &mut SigQueue { sigs: &mut sigs, groups: &mut groups },
+            ),
             None => {
                 list.not_evaluated(&attestation::CHECKS);
                 None
@@ -466,7 +522,9 @@ impl Verifier {
         };
         let cnf = att.as_ref().and_then(|a| a.cnf.as_ref());
         let pop = match pop_value {
-            Some(token) => pop::check(p, token, cnf, ctx, &mut list, &mut sigs, &mut groups),
+            Some(token) => {
+                pop::check(p, token, cnf, ctx, &mut list, &mut SigQueue { sigs: &mut sigs, groups: &mut groups })
+            }
             None if combined => {
                 for c in pop::CHECKS {
                     list.set(c, Status::NotApplicable);
@@ -481,7 +539,16 @@ impl Verifier {
         let dpop = match dpop_line {
             Single::One(token) => {
                 list.pass(Check::DpopHeader);
-                dpop::check(p, token, req, combined, cnf, ctx, &mut list, &mut sigs, &mut groups)
+                dpop::check(
+                    p,
+                    token,
+                    req,
+                    combined,
+                    cnf,
+                    ctx,
+                    &mut list,
+                    &mut SigQueue { sigs: &mut sigs, groups: &mut groups },
+                )
             }
             Single::Duplicated => {
                 list.fail(Check::DpopHeader, Rejection::new(Reason::DpopDuplicated));

@@ -5,10 +5,8 @@
 //! core finishes. [`RustCrypto`] is the synchronous backend (p256 ECDSA, ed25519-dalek
 //! `verify_strict`); the JS layer plugs WebCrypto in by answering the same checks.
 
-use crate::error::{Reason, Rejection};
 use crate::jose::alg::Algorithm;
 use crate::jose::jwk::PublicKey;
-use alloc::format;
 use alloc::vec::Vec;
 
 /// Which artefact a signature belongs to.
@@ -35,15 +33,6 @@ pub struct SignatureCheck {
     pub message: Vec<u8>,
     /// The signature bytes (raw `r‖s` for ES256).
     pub signature: Vec<u8>,
-}
-
-/// The rejection for a signature whose length does not fit `alg` (decided without a key:
-/// no backend is asked, and no check with an unbounded signature is ever queued).
-pub(crate) fn bad_length(reason: Reason, alg: Algorithm, signature: &[u8]) -> Rejection {
-    Rejection::with(
-        reason,
-        format!("the signature is {} bytes; {} signatures are {}", signature.len(), alg.name(), alg.signature_len()),
-    )
 }
 
 /// Something that can decide signature checks.
