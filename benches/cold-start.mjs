@@ -58,7 +58,7 @@ function bundleJose(dir) {
 
 /**
  * @param {Array<{ alg, url, audience, clientId, now, attestation, attesterJwk, policy, pop }>} cases
- * @returns rows `{ alg, label, import, setup, first, total, wall, runs }` (medians, ms)
+ * @returns rows `{ alg, state, scenario, label, import, setup, first, total, totalMin, totalMax, wall, runs }` (medians, ms)
  */
 export async function coldStart(cases, { runs = 10 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "ca-cold-"));
