@@ -146,19 +146,22 @@ impl SigningKey {
 
     /// The private JWK (zeroized when dropped), with `kid` when set.
     pub fn to_private_jwk(&self) -> Zeroizing<String> {
-        let mut jwk = self.public.to_jwk();
         let d = match &self.inner {
-            Inner::P256(k) => Zeroizing::new(b64::encode(&k.to_bytes())),
+            Inner::P256(k) => {
+                let mut bytes = k.to_bytes();
+                let d = Zeroizing::new(b64::encode(&bytes));
+                zeroize::Zeroize::zeroize(bytes.as_mut_slice());
+                d
+            }
             Inner::Ed25519(k) => Zeroizing::new(b64::encode(k.as_bytes())),
         };
-        if let Value::Object(m) = &mut jwk {
-            m.insert("d".into(), Value::String(String::from(d.as_str())));
-        }
-        let s = Zeroizing::new(jwk.to_string());
-        if let Value::Object(m) = &mut jwk
-            && let Some(Value::String(d)) = m.get_mut("d")
-        {
-            zeroize::Zeroize::zeroize(d);
+        // `{"d":"…",` then the public JWK's members: written into a buffer of the final size, so
+        // no reallocation leaves a copy of `d` in freed memory.
+        let public = self.public.to_jwk().to_string();
+        let members = public.strip_prefix('{').unwrap_or(&public);
+        let mut s = Zeroizing::new(String::with_capacity(7 + d.len() + 2 + members.len()));
+        for part in ["{\"d\":\"", d.as_str(), "\",", members] {
+            s.push_str(part);
         }
         s
     }

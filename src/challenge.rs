@@ -11,11 +11,9 @@
 
 use crate::jose::b64;
 use alloc::string::String;
-use alloc::vec::Vec;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
-use zeroize::Zeroizing;
 
 /// Domain-separation label for attestation challenges.
 pub const CHALLENGE_LABEL: &[u8] = b"client-attestation/challenge/v1";
@@ -39,10 +37,13 @@ pub enum ChallengeFault {
 }
 
 /// Issues and validates stateless tokens for one label.
+///
+/// Holds the HMAC state keyed with the secret and fed the label, not the secret itself: the
+/// secret's bytes leave memory once the policy is read, each tag skips the two keying blocks,
+/// and the state is wiped when dropped (`hmac`/`sha2` `zeroize` features).
 #[derive(Clone)]
 pub struct StatelessTokens {
-    key: Zeroizing<Vec<u8>>,
-    label: &'static [u8],
+    keyed: Hmac<Sha256>,
     lifetime: i64,
 }
 
@@ -58,7 +59,9 @@ impl StatelessTokens {
         if secret.len() < crate::policy::MIN_SECRET_LEN {
             return None;
         }
-        Some(StatelessTokens { key: Zeroizing::new(secret.to_vec()), label, lifetime })
+        // HMAC accepts keys of any length, so this cannot fail.
+        let keyed = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).ok()?.chain_update(label);
+        Some(StatelessTokens { keyed, lifetime })
     }
 
     /// Seconds a token stays valid.
@@ -67,11 +70,7 @@ impl StatelessTokens {
     }
 
     fn tag(&self, body: &[u8]) -> [u8; TAG] {
-        // HMAC accepts keys of any length, so this cannot fail.
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!());
-        mac.update(self.label);
-        mac.update(body);
-        let full = mac.finalize().into_bytes();
+        let full = self.keyed.clone().chain_update(body).finalize().into_bytes();
         let mut out = [0u8; TAG];
         for (o, f) in out.iter_mut().zip(full.iter()) {
             *o = *f;
@@ -146,5 +145,19 @@ mod tests {
         assert_eq!(t.check(&b64::encode(&raw), 1000, 0), Err(ChallengeFault::Invalid));
         assert!(StatelessTokens::new(&[0u8; 31], CHALLENGE_LABEL, 300).is_none());
         assert!(ct_str_eq("abc", "abc") && !ct_str_eq("abc", "abd") && !ct_str_eq("abc", "ab"));
+    }
+
+    #[test]
+    fn tag_is_hmac_of_label_and_body() {
+        // The keyed state the tokens keep gives the same tag as keying HMAC-SHA256 afresh
+        // with the secret over label ‖ body (tokens issued before the change still verify).
+        let secret = b"0123456789abcdef0123456789abcdef-secret";
+        let t = StatelessTokens::new(secret, DPOP_NONCE_LABEL, 60).unwrap();
+        let c = t.issue(1_772_487_600, &[9u8; 16]);
+        let raw = b64::decode(&c).unwrap();
+        let mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).unwrap();
+        let full = mac.chain_update(DPOP_NONCE_LABEL).chain_update(&raw[..BODY]).finalize().into_bytes();
+        assert_eq!(&raw[BODY..], &full[..TAG]);
+        assert_eq!(t.check(&c, 1_772_487_600, 0), Ok(1_772_487_600));
     }
 }

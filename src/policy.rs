@@ -23,6 +23,7 @@
 use crate::challenge::StatelessTokens;
 use crate::error::PolicyError;
 use crate::jose::alg::{AlgLookup, AlgSet, Algorithm};
+use crate::jose::json::Wiped;
 use crate::jose::jwk::{JwkError, PublicKey, truncate};
 use alloc::format;
 use alloc::string::String;
@@ -442,7 +443,12 @@ impl PolicyConfig {
             Some(e) => PolicyError::new("", format!("not a JSON policy: {e}")),
             None => PolicyError::new("", "the policy must be a JSON object"),
         })?;
-        Self::read(Members::checked(&map, Place::Top, &MEMBERS)?)
+        // The document holds the HMAC secrets: wiped when this returns, whatever it returns.
+        let doc = Wiped(Value::Object(map));
+        match &*doc {
+            Value::Object(map) => Self::read(Members::checked(map, Place::Top, &MEMBERS)?),
+            _ => Err(PolicyError::new("", "the policy must be a JSON object")),
+        }
     }
 
     /// Reads a policy from a parsed JSON value.
@@ -484,7 +490,7 @@ impl PolicyConfig {
 /// The same reader behind serde, for policies embedded in other serde documents.
 impl<'de> serde::Deserialize<'de> for PolicyConfig {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = Value::deserialize(d)?;
+        let v = Wiped::deserialize(d)?;
         PolicyConfig::from_value(&v).map_err(serde::de::Error::custom)
     }
 }

@@ -20,6 +20,7 @@ use client_attestation::builder::{
     AttestationSpec, DpopSpec, LegacyPopClaims, PopSpec, SigningKey, create_attestation, create_dpop_proof, create_pop,
     random_jti,
 };
+use client_attestation::jose::json::Wiped;
 use client_attestation::{
     Algorithm, Audit, CheckResult, HttpRequest, HttpResponse, MemoryReplayStore, PublicKey, Reason, RequestContext,
     Verifier,
@@ -472,36 +473,19 @@ impl Flags {
     }
 }
 
-/// JSON that may hold private key material: every string in it is zeroized on drop.
-struct SecretJson(Value);
-
-impl Drop for SecretJson {
-    fn drop(&mut self) {
-        fn scrub(v: &mut Value) {
-            match v {
-                Value::String(s) => zeroize::Zeroize::zeroize(s),
-                Value::Array(a) => a.iter_mut().for_each(scrub),
-                Value::Object(m) => m.values_mut().for_each(scrub),
-                _ => {}
-            }
-        }
-        scrub(&mut self.0);
-    }
-}
-
 /// Reads a key file (a JWK, or the output of `build key`) into zeroizing buffers.
-fn read_key_file(path: &str, what: &str) -> Result<SecretJson, Failure> {
+fn read_key_file(path: &str, what: &str) -> Result<Wiped, Failure> {
     let text = Zeroizing::new(read_input(path, what)?);
-    match serde_json::from_str(&text) {
-        Ok(v @ Value::Object(_)) => Ok(SecretJson(v)),
+    match serde_json::from_str::<Wiped>(&text) {
+        Ok(v) if v.is_object() => Ok(v),
         Ok(_) => Err(Failure(format!("{what} {path} is not a JSON object"))),
         Err(e) => Err(Failure(format!("{what} {path} is not valid JSON: {e}"))),
     }
 }
 
 /// The private JWK of a key file: the file itself, or its `privateJwk` member.
-fn private_jwk<'a>(file: &'a SecretJson, path: &str, what: &str) -> Result<&'a Map<String, Value>, Failure> {
-    match file.0.get("privateJwk").unwrap_or(&file.0) {
+fn private_jwk<'a>(file: &'a Wiped, path: &str, what: &str) -> Result<&'a Map<String, Value>, Failure> {
+    match file.get("privateJwk").unwrap_or(&file.0) {
         Value::Object(m) if m.contains_key("d") => Ok(m),
         _ => Err(Failure(format!("{what} {path} is not a private JWK (no `d` member)"))),
     }
@@ -519,10 +503,10 @@ fn load_signing_key(path: &str, what: &str) -> Result<SigningKey, Failure> {
 fn load_public_key(path: &str, what: &str) -> Result<PublicKey, Failure> {
     let file = read_key_file(path, what)?;
     let bad = |e: client_attestation::jose::jwk::JwkError| Failure(format!("{what} {path}: {e}"));
-    if let Some(public) = file.0.get("publicJwk") {
+    if let Some(public) = file.get("publicJwk") {
         return PublicKey::from_value(public).map_err(bad);
     }
-    match &file.0 {
+    match &*file {
         Value::Object(m) if m.contains_key("d") => SigningKey::from_jwk(m).map(|k| k.public_key().clone()).map_err(bad),
         v => PublicKey::from_value(v).map_err(bad),
     }
@@ -549,8 +533,14 @@ fn build_key(args: &[String]) -> Result<Zeroizing<String>, Failure> {
     out.insert("privateJwk".into(), private);
     out.insert("publicJwk".into(), key.to_public_jwk());
     out.insert("thumbprint".into(), key.public_key().thumbprint().into());
-    let out = SecretJson(Value::Object(out));
-    serde_json::to_string_pretty(&out.0)
+    let out = Wiped(Value::Object(out));
+    // Written into a buffer larger than the file can be (a `kid` escapes to at most 6 bytes a
+    // byte), so no reallocation leaves a copy of `d` in freed memory.
+    let room = 1024 + 12 * f.get("--kid").map_or(0, str::len);
+    let mut text = Zeroizing::new(Vec::with_capacity(room));
+    serde_json::to_writer_pretty(&mut *text, &*out)
+        .map_err(|e| Failure(format!("build key: cannot encode the key: {e}")))?;
+    String::from_utf8(std::mem::take(&mut *text))
         .map(Zeroizing::new)
         .map_err(|e| Failure(format!("build key: cannot encode the key: {e}")))
 }

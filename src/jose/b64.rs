@@ -7,10 +7,12 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use zeroize::Zeroizing;
 
 /// Decodes strict unpadded base64url.
 pub fn decode(s: &str) -> Option<Vec<u8>> {
-    URL_SAFE_NO_PAD.decode(s).ok()
+    let mut out = Vec::new();
+    URL_SAFE_NO_PAD.decode_vec(s, &mut out).ok().map(|()| out)
 }
 
 /// Decodes into a fixed-size array; `None` on any length mismatch.
@@ -19,7 +21,17 @@ pub fn decode_array<const N: usize>(s: &str) -> Option<[u8; N]> {
     if s.len() > N.div_ceil(3) * 4 {
         return None;
     }
-    decode(s)?.try_into().ok()
+    // The decoded bytes may be a private key's `d`: decoded into a buffer that is wiped when
+    // freed, even when decoding fails half-way (one allocation of the decoder's estimate, never
+    // grown, so no other copy is left on the heap). `decode` shares the code.
+    let mut buf = Zeroizing::new(Vec::new());
+    URL_SAFE_NO_PAD.decode_vec(s, &mut buf).ok()?;
+    let mut out = [0u8; N];
+    if buf.len() != N {
+        return None;
+    }
+    out.copy_from_slice(&buf);
+    Some(out)
 }
 
 /// Encodes as unpadded base64url.

@@ -12,6 +12,7 @@ use core::cell::Cell;
 use core::fmt;
 use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
+use zeroize::Zeroize;
 
 /// Maximum nesting depth of a JOSE header or claim set (the attestation needs 3: `cnf.jwk.x`).
 pub const MAX_DEPTH: usize = 16;
@@ -39,11 +40,53 @@ pub fn parse_object(text: &str) -> Result<Map<String, Value>, JsonFault> {
 pub fn parse_document(text: &str) -> Result<Map<String, Value>, (JsonFault, Option<serde_json::Error>)> {
     let fault = Cell::new(None);
     let mut de = serde_json::Deserializer::from_str(text);
-    let value = Seed { depth: 0, fault: &fault }.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
+    // Held in a wiping guard until it is known to be the answer (trailing text or a
+    // non-object wipes it: see [`wipe`]).
+    let value = Seed { depth: 0, fault: &fault }.deserialize(&mut de).map(Wiped).and_then(|v| de.end().map(|()| v));
     match value {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err((JsonFault::NotObject, None)),
+        Ok(mut v) => match &mut v.0 {
+            Value::Object(map) => Ok(core::mem::take(map)),
+            _ => Err((JsonFault::NotObject, None)),
+        },
         Err(e) => Err((fault.get().unwrap_or(JsonFault::Syntax), Some(e))),
+    }
+}
+
+/// Overwrites every string in `v` (member values and array items, at any depth) with zeros
+/// and empties it, so that a document which held a secret — a policy's HMAC secret, a private
+/// JWK's `d` — leaves no copy in freed memory. Member names are kept (they are not secret).
+pub fn wipe(v: &mut Value) {
+    match v {
+        Value::String(s) => s.zeroize(),
+        Value::Array(items) => items.iter_mut().for_each(wipe),
+        Value::Object(members) => members.values_mut().for_each(wipe),
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
+}
+
+/// A JSON value that may hold a secret: [`wipe`]d when dropped. Deserializes as strictly as
+/// [`parse_object`] (no repeated member, at most [`MAX_DEPTH`] deep), and what was read before
+/// a failure is wiped too.
+#[derive(Default)]
+pub struct Wiped(pub Value);
+
+impl Drop for Wiped {
+    fn drop(&mut self) {
+        wipe(&mut self.0);
+    }
+}
+
+impl core::ops::Deref for Wiped {
+    type Target = Value;
+    fn deref(&self) -> &Value {
+        &self.0
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Wiped {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let fault = Cell::new(None);
+        Seed { depth: 0, fault: &fault }.deserialize(d).map(Wiped)
     }
 }
 
@@ -104,25 +147,33 @@ impl<'de> Visitor<'de> for Seed<'_> {
         if self.depth >= MAX_DEPTH {
             return Err(self.fail(JsonFault::TooDeep));
         }
-        let mut out = Vec::new();
-        while let Some(v) = seq.next_element_seed(self.child())? {
-            out.push(v);
+        let mut out = Value::Array(Vec::new());
+        while let Some(v) = seq.next_element_seed(self.child()).inspect_err(|_| wipe(&mut out))? {
+            if let Value::Array(items) = &mut out {
+                items.push(v);
+            }
         }
-        Ok(Value::Array(out))
+        Ok(out)
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         if self.depth >= MAX_DEPTH {
             return Err(self.fail(JsonFault::TooDeep));
         }
-        let mut out = Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            if out.contains_key(&key) {
+        // On failure the members read so far are wiped before they are freed (a policy's
+        // secret, a private JWK's `d`: see [`wipe`]).
+        let mut out = Value::Object(Map::new());
+        while let Some(key) = map.next_key::<String>().inspect_err(|_| wipe(&mut out))? {
+            let Value::Object(members) = &mut out else { break };
+            if members.contains_key(&key) {
+                wipe(&mut out);
                 return Err(self.fail(JsonFault::DuplicateMember));
             }
-            let v = map.next_value_seed(self.child())?;
-            out.insert(key, v);
+            let v = map.next_value_seed(self.child()).inspect_err(|_| wipe(&mut out))?;
+            if let Value::Object(members) = &mut out {
+                members.insert(key, v);
+            }
         }
-        Ok(Value::Object(out))
+        Ok(out)
     }
 }
 
@@ -145,5 +196,18 @@ mod tests {
         assert_eq!(parse_object(&deep), Err(JsonFault::TooDeep));
         let ok = format!("{}1{}", "[".repeat(MAX_DEPTH - 1), "]".repeat(MAX_DEPTH - 1));
         assert!(parse_object(&format!("{{\"a\":{ok}}}")).is_ok());
+    }
+
+    #[test]
+    fn wiping() {
+        let mut v: Value = serde_json::from_str(r#"{"d":"secret","k":["a",{"s":"b"}],"n":1}"#).unwrap();
+        wipe(&mut v);
+        assert_eq!(v, serde_json::json!({"d":"","k":["",{"s":""}],"n":1}));
+        // `Wiped` deserializes as strictly as `parse_object`.
+        let w: Wiped = serde_json::from_str(r#"{"d":"x","k":{"a":[1]}}"#).unwrap();
+        assert_eq!(w["k"]["a"][0], 1);
+        assert!(serde_json::from_str::<Wiped>(r#"{"d":"x","d":"y"}"#).is_err());
+        let deep = format!("{}1{}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1));
+        assert!(serde_json::from_str::<Wiped>(&deep).is_err());
     }
 }
