@@ -24,6 +24,18 @@ function optionError(e) {
   return /outside|at least \d|seconds since the epoch/.test(message) ? new RangeError(message) : new TypeError(message);
 }
 
+// Options and policies cross into wasm as JSON text. Non-ASCII is escaped (\uXXXX) first:
+// wasm-bindgen's glue copies an ASCII string into wasm memory in one allocation, but grows (and
+// may move) the buffer for other text, which would leave a copy of a private key's `d` or a
+// policy secret in freed memory, where the core's wiping cannot reach it.
+const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII_ALL = /[^\x00-\x7f]/g;
+const escapeChar = (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+function json(value) {
+  const text = JSON.stringify(value);
+  return typeof text === "string" && NON_ASCII.test(text) ? text.replace(NON_ASCII_ALL, escapeChar) : text;
+}
+
 function wrap(fn) {
   try {
     return fn();
@@ -194,7 +206,7 @@ export class Verifier {
     if (backend === "webcrypto" && subtle() === null) throw new TypeError("this runtime has no crypto.subtle");
     // "auto": the runtime's native crypto (node:crypto in Node), else WebCrypto, else wasm;
     // "webcrypto": WebCrypto where it supports the algorithm, else wasm; "wasm": pure wasm.
-    this.#core = wrap(() => new (core().WasmVerifier)(JSON.stringify(model), replayCapacity));
+    this.#core = wrap(() => new (core().WasmVerifier)(json(model), replayCapacity));
     this.#replay = replay ?? null;
     this.#backend = backend;
   }
@@ -374,19 +386,19 @@ export function createAttestation(o) {
   const { issuerKey, instanceKey, ...rest } = options("createAttestation", o);
   const instance = instanceKey?.publicJwk ?? instanceKey; // accepts generateKey() output too
   if (isSigner(issuerKey)) {
-    const u = wrap(() => core().unsignedAttestation(JSON.stringify(external(issuerKey, { ...rest, instanceKey: instance }))));
+    const u = wrap(() => core().unsignedAttestation(json(external(issuerKey, { ...rest, instanceKey: instance }))));
     return signExternally(u, issuerKey);
   }
   return wrap(() =>
-    core().createAttestation(JSON.stringify({ ...rest, instanceKey: instance, issuerKey: issuerKey?.privateJwk ?? issuerKey })),
+    core().createAttestation(json({ ...rest, instanceKey: instance, issuerKey: issuerKey?.privateJwk ?? issuerKey })),
   );
 }
 
 /** Creates a PoP JWT. With an external signer, returns a Promise. */
 export function createPop(o) {
   const { key, ...rest } = options("createPop", o);
-  if (isSigner(key)) return signExternally(wrap(() => core().unsignedPop(JSON.stringify(external(key, rest)))), key);
-  return wrap(() => core().createPop(JSON.stringify({ ...rest, key: key?.privateJwk ?? key })));
+  if (isSigner(key)) return signExternally(wrap(() => core().unsignedPop(json(external(key, rest)))), key);
+  return wrap(() => core().createPop(json({ ...rest, key: key?.privateJwk ?? key })));
 }
 
 /** Creates a DPoP proof (RFC 9449). With an external signer, returns a Promise. */
@@ -394,9 +406,9 @@ export function createDpopProof(o) {
   const { key, url, ...rest } = options("createDpopProof", o);
   const u = url === undefined ? undefined : String(url);
   if (isSigner(key)) {
-    return signExternally(wrap(() => core().unsignedDpopProof(JSON.stringify(external(key, { ...rest, url: u })))), key);
+    return signExternally(wrap(() => core().unsignedDpopProof(json(external(key, { ...rest, url: u })))), key);
   }
-  return wrap(() => core().createDpopProof(JSON.stringify({ ...rest, url: u, key: key?.privateJwk ?? key })));
+  return wrap(() => core().createDpopProof(json({ ...rest, url: u, key: key?.privateJwk ?? key })));
 }
 
 /**
@@ -406,7 +418,7 @@ export function createDpopProof(o) {
 export async function cryptoKeySigner(privateKey, publicKey) {
   const alg = privateKey.algorithm.name === "ECDSA" ? "ES256" : "EdDSA";
   const jwk = publicKey && typeof publicKey === "object" && "kty" in publicKey ? publicKey : await subtle().exportKey("jwk", publicKey);
-  const { publicJwk } = wrap(() => core().publicKeyInfo(JSON.stringify(jwk)));
+  const { publicJwk } = wrap(() => core().publicKeyInfo(json(jwk)));
   return {
     alg,
     publicJwk,
@@ -416,7 +428,7 @@ export async function cryptoKeySigner(privateKey, publicKey) {
 
 /** The RFC 7638 thumbprint and public JWK of a JWK. */
 export function publicKeyInfo(jwk) {
-  return wrap(() => core().publicKeyInfo(JSON.stringify(jwk)));
+  return wrap(() => core().publicKeyInfo(json(jwk)));
 }
 
 /** Decodes a token without verifying it: { kind, header, claims, thumbprint, hints, … }. */

@@ -10,6 +10,7 @@ use crate::builder::{
     unsigned_dpop_proof, unsigned_pop,
 };
 use crate::jose::alg::{AlgLookup, Algorithm};
+use crate::jose::json::Wiped;
 use crate::jose::jwk::PublicKey;
 use crate::report::{response_json, verdict_json};
 use crate::{AttestationCache, HttpRequest, MemoryReplayStore, ReplayOutcome, ReplayStore, RequestContext, RustCrypto};
@@ -22,6 +23,7 @@ use serde::Deserialize;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use wasm_bindgen::prelude::*;
+use zeroize::Zeroizing;
 
 /// Results cross the boundary as JSON text parsed by the engine's `JSON.parse`: faster than
 /// building objects property by property, and it keeps a second serializer out of the module.
@@ -83,6 +85,50 @@ fn header_pairs(headers: Vec<String>) -> Result<Vec<(String, String)>, JsError> 
     Ok(pairs)
 }
 
+// ---- secrets in linear memory ---------------------------------------------------------------
+//
+// Private keys and policy secrets arrive as JSON text. The text is wiped when the call ends
+// (`Zeroizing`), parsed documents are wiped when dropped (`Wiped`), and the exports that
+// handled a secret end with `scrubbed`, which runs the work in a frame of its own and then
+// overwrites the stack below the caller: the signature crates and the key parsing leave
+// copies of the scalar in dead stack frames, and wasm's shadow stack is linear memory that
+// any holder of the module's `memory` can read.
+
+/// Bytes of stack overwritten after a call that handled a secret: over twice the deepest
+/// builder call measured (~7 KB).
+const BLEACH_WORDS: usize = 2048;
+
+/// Runs `f` in its own frame, then overwrites the stack it used.
+fn scrubbed<T>(f: impl FnOnce() -> T) -> T {
+    let out = run(f);
+    bleach_stack();
+    out
+}
+
+/// Parses builder options that carry a private key and runs `build` on them: the text and the
+/// parsed options are wiped and the stack is scrubbed, whatever `build` returns.
+fn with_key_options<O: for<'de> Deserialize<'de>, T>(
+    options: String,
+    what: &str,
+    build: impl FnOnce(O) -> Result<T, JsError>,
+) -> Result<T, JsError> {
+    let options = Zeroizing::new(options);
+    scrubbed(|| build(from_js(&options, what)?))
+}
+
+#[inline(never)]
+fn run<T>(f: impl FnOnce() -> T) -> T {
+    f()
+}
+
+#[inline(never)]
+fn bleach_stack() {
+    use zeroize::Zeroize;
+    let mut pad = [0u64; BLEACH_WORDS];
+    pad.zeroize();
+    core::hint::black_box(&pad);
+}
+
 /// A verifier for one policy, with a bounded per-isolate replay store.
 #[wasm_bindgen(js_name = WasmVerifier)]
 pub struct WasmVerifier {
@@ -95,8 +141,10 @@ pub struct WasmVerifier {
 impl WasmVerifier {
     /// Builds a verifier from the JSON policy (throws with a clear message on a bad policy).
     #[wasm_bindgen(constructor)]
-    pub fn new(policy_json: &str, replay_capacity: Option<u32>) -> Result<WasmVerifier, JsError> {
-        let inner = crate::Verifier::from_json(policy_json).map_err(|e| JsError::new(&e.to_string()))?;
+    pub fn new(policy_json: String, replay_capacity: Option<u32>) -> Result<WasmVerifier, JsError> {
+        // The policy holds the challenge and nonce secrets.
+        let policy_json = Zeroizing::new(policy_json);
+        let inner = scrubbed(|| crate::Verifier::from_json(&policy_json)).map_err(|e| JsError::new(&e.to_string()))?;
         let cap = replay_capacity.map_or(100_000, |c| c as usize);
         Ok(WasmVerifier {
             inner: Rc::new(inner),
@@ -352,9 +400,9 @@ fn alg_of(name: &str) -> Result<Algorithm, JsError> {
     }
 }
 
-fn private_key(jwk: &Value, what: &str, alg: Option<&str>) -> Result<SigningKey, JsError> {
+fn private_key(jwk: Option<&Value>, what: &str, alg: Option<&str>) -> Result<SigningKey, JsError> {
     let key = match jwk {
-        Value::Object(m) => SigningKey::from_jwk(m).map_err(|e| JsError::new(&format!("invalid {what}: {e}")))?,
+        Some(Value::Object(m)) => SigningKey::from_jwk(m).map_err(|e| JsError::new(&format!("invalid {what}: {e}")))?,
         _ => return Err(JsError::new(&format!("invalid {what}: expected a private JWK object"))),
     };
     if let Some(a) = alg
@@ -365,14 +413,23 @@ fn private_key(jwk: &Value, what: &str, alg: Option<&str>) -> Result<SigningKey,
     Ok(key)
 }
 
+/// The public key of a public or private JWK (the private members are never copied).
 fn public_key(jwk: &Value, what: &str) -> Result<PublicKey, JsError> {
-    let mut jwk = jwk.clone();
-    if let Value::Object(m) = &mut jwk {
-        for member in crate::jose::jwk::PRIVATE_MEMBERS {
-            m.remove(member);
+    let public;
+    let jwk = match jwk {
+        Value::Object(m) => {
+            let private = |name: &str| crate::jose::jwk::PRIVATE_MEMBERS.contains(&name);
+            // (Inserted one by one: `collect` would bring a sort into the module.)
+            let mut members = Map::new();
+            for (k, v) in m.iter().filter(|(k, _)| !private(k)) {
+                members.insert(k.clone(), v.clone());
+            }
+            public = Value::Object(members);
+            &public
         }
-    }
-    PublicKey::from_value(&jwk).map_err(|e| JsError::new(&format!("invalid {what}: {e}")))
+        other => other,
+    };
+    PublicKey::from_value(jwk).map_err(|e| JsError::new(&format!("invalid {what}: {e}")))
 }
 
 fn jti_or_random(jti: Option<String>) -> Result<String, JsError> {
@@ -385,21 +442,35 @@ fn jti_or_random(jti: Option<String>) -> Result<String, JsError> {
 /// Generates a key: `{ alg, privateJwk, publicJwk, thumbprint }`.
 #[wasm_bindgen(js_name = generateKey)]
 pub fn generate_key(alg: &str) -> Result<JsValue, JsError> {
-    let key = SigningKey::generate(alg_of(alg)?).map_err(|e| JsError::new(&e.to_string()))?;
-    let private: Value =
-        serde_json::from_str(key.to_private_jwk().as_str()).map_err(|e| JsError::new(&e.to_string()))?;
-    to_js(&json!({
-        "alg": key.alg().name(),
-        "privateJwk": private,
-        "publicJwk": key.to_public_jwk(),
-        "thumbprint": key.public_key().thumbprint(),
-    }))
+    let alg = alg_of(alg)?;
+    scrubbed(|| {
+        let key = SigningKey::generate(alg).map_err(|e| JsError::new(&e.to_string()))?;
+        // Written by hand into a buffer of the final size (no reallocation leaves a copy of
+        // `d` behind); every part is JSON already (the alg name and thumbprint need no escapes).
+        let private = key.to_private_jwk();
+        let public = key.to_public_jwk().to_string();
+        let thumbprint = key.public_key().thumbprint();
+        let parts = [
+            "{\"alg\":\"",
+            key.alg().name(),
+            "\",\"privateJwk\":",
+            private.as_str(),
+            ",\"publicJwk\":",
+            public.as_str(),
+            ",\"thumbprint\":\"",
+            thumbprint,
+            "\"}",
+        ];
+        let mut text = Zeroizing::new(String::with_capacity(parts.iter().map(|p| p.len()).sum()));
+        parts.iter().for_each(|p| text.push_str(p));
+        parse_json(&text)
+    })
 }
 
 /// The public JWK and thumbprint of a (private or public) JWK: `{ publicJwk, thumbprint }`.
 #[wasm_bindgen(js_name = publicKeyInfo)]
-pub fn public_key_info(jwk: &str) -> Result<JsValue, JsError> {
-    let k = public_key(&from_js::<Value>(jwk, "key")?, "key")?;
+pub fn public_key_info(jwk: String) -> Result<JsValue, JsError> {
+    let k = with_key_options(jwk, "key", |jwk: Wiped| public_key(&jwk, "key"))?;
     to_js(&json!({ "publicJwk": k.to_jwk(), "thumbprint": k.thumbprint() }))
 }
 
@@ -407,11 +478,11 @@ pub fn public_key_info(jwk: &str) -> Result<JsValue, JsError> {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct AttestationOptions {
     #[serde(default)]
-    issuer_key: Option<Value>,
+    issuer_key: Option<Wiped>,
     #[serde(default)]
     kid: Option<String>,
     client_id: String,
-    instance_key: Value,
+    instance_key: Wiped,
     now: f64,
     #[serde(default)]
     expires_in: Option<f64>,
@@ -460,20 +531,21 @@ impl AttestationOptions {
 
 /// Issues a Client Attestation JWT (attester side).
 #[wasm_bindgen(js_name = createAttestation)]
-pub fn create_attestation(options: &str) -> Result<String, JsError> {
-    let o: AttestationOptions = from_js(options, "createAttestation options")?;
-    let mut key = private_key(o.issuer_key.as_ref().unwrap_or(&Value::Null), "issuerKey", o.alg.as_deref())?;
-    if let Some(kid) = &o.kid {
-        key = key.with_kid(kid.clone());
-    }
-    Ok(builder::create_attestation(&key, &o.spec()?))
+pub fn create_attestation(options: String) -> Result<String, JsError> {
+    with_key_options(options, "createAttestation options", |o: AttestationOptions| {
+        let mut key = private_key(o.issuer_key.as_deref(), "issuerKey", o.alg.as_deref())?;
+        if let Some(kid) = &o.kid {
+            key = key.with_kid(kid.clone());
+        }
+        Ok(builder::create_attestation(&key, &o.spec()?))
+    })
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct PopOptions {
     #[serde(default)]
-    key: Option<Value>,
+    key: Option<Wiped>,
     audience: String,
     #[serde(default)]
     challenge: Option<String>,
@@ -507,17 +579,18 @@ impl PopOptions {
 
 /// Creates a PoP JWT signed with the instance key.
 #[wasm_bindgen(js_name = createPop)]
-pub fn create_pop(options: &str) -> Result<String, JsError> {
-    let o: PopOptions = from_js(options, "createPop options")?;
-    let key = private_key(o.key.as_ref().unwrap_or(&Value::Null), "key", o.alg.as_deref())?;
-    Ok(builder::create_pop(&key, &o.spec()?))
+pub fn create_pop(options: String) -> Result<String, JsError> {
+    with_key_options(options, "createPop options", |o: PopOptions| {
+        let key = private_key(o.key.as_deref(), "key", o.alg.as_deref())?;
+        Ok(builder::create_pop(&key, &o.spec()?))
+    })
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct DpopOptions {
     #[serde(default)]
-    key: Option<Value>,
+    key: Option<Wiped>,
     method: String,
     url: String,
     #[serde(default)]
@@ -549,10 +622,11 @@ impl DpopOptions {
 
 /// Creates a DPoP proof (RFC 9449) signed with `key`.
 #[wasm_bindgen(js_name = createDpopProof)]
-pub fn create_dpop_proof(options: &str) -> Result<String, JsError> {
-    let o: DpopOptions = from_js(options, "createDpopProof options")?;
-    let key = private_key(o.key.as_ref().unwrap_or(&Value::Null), "key", o.alg.as_deref())?;
-    Ok(builder::create_dpop_proof(&key, &o.spec()?))
+pub fn create_dpop_proof(options: String) -> Result<String, JsError> {
+    with_key_options(options, "createDpopProof options", |o: DpopOptions| {
+        let key = private_key(o.key.as_deref(), "key", o.alg.as_deref())?;
+        Ok(builder::create_dpop_proof(&key, &o.spec()?))
+    })
 }
 
 fn external(public_jwk: &Option<Value>, alg: &Option<String>) -> Result<(PublicKey, Algorithm), JsError> {

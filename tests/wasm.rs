@@ -26,7 +26,7 @@ fn value(v: JsValue) -> Value {
 }
 
 fn verifier(policy: &str) -> WasmVerifier {
-    WasmVerifier::new(policy, None).expect("valid policy")
+    WasmVerifier::new(policy.to_string(), None).expect("valid policy")
 }
 
 /// The bindings' request arguments from a JSON request document (as in tests/fixtures):
@@ -69,20 +69,20 @@ fn request(attestation: &str, pop: &str) -> String {
 fn constructor_accepts_the_fixture_policy_and_refuses_bad_ones() {
     let v = verifier(POLICY_AS);
     assert_eq!(v.role(), "as");
-    assert!(WasmVerifier::new("{}", None).is_err(), "missing audience/attesters");
-    assert!(WasmVerifier::new("not json", None).is_err());
+    assert!(WasmVerifier::new("{}".into(), None).is_err(), "missing audience/attesters");
+    assert!(WasmVerifier::new("not json".into(), None).is_err());
     let mut p: Value = serde_json::from_str(POLICY_AS).unwrap();
     p["attesters"] = json!([]);
-    assert!(WasmVerifier::new(&p.to_string(), None).is_err(), "no attesters");
+    assert!(WasmVerifier::new(p.to_string(), None).is_err(), "no attesters");
     p = serde_json::from_str(POLICY_AS).unwrap();
     p["algorithms"] = json!(["none"]);
-    assert!(WasmVerifier::new(&p.to_string(), None).is_err(), "alg none");
+    assert!(WasmVerifier::new(p.to_string(), None).is_err(), "alg none");
     p = serde_json::from_str(POLICY_AS).unwrap();
     p["clockTolerance"] = json!(1000);
-    assert!(WasmVerifier::new(&p.to_string(), None).is_err(), "clockTolerance 1000");
+    assert!(WasmVerifier::new(p.to_string(), None).is_err(), "clockTolerance 1000");
     p = serde_json::from_str(POLICY_AS).unwrap();
     p["attesters"][0]["jwks"]["keys"][0]["d"] = json!("evZzL1gdAFr88hb2OF_2NxApJCzGCEDdfSp6VQO30hw");
-    assert!(WasmVerifier::new(&p.to_string(), None).is_err(), "private attester key");
+    assert!(WasmVerifier::new(p.to_string(), None).is_err(), "private attester key");
     let meta = value(v.metadata().unwrap());
     assert_eq!(meta["token_endpoint_auth_methods_supported"], json!(["attest_jwt_client_auth"]));
 }
@@ -136,7 +136,7 @@ fn two_phase_verification_with_external_answers() {
         assert_eq!((members[0].as_str(), members[1].as_str()), ("EC", "P-256"));
         assert_eq!((members[2].len(), members[3].len()), (43, 43), "P-256 coordinates, base64url");
         let jwk = json!({ "kty": members[0], "crv": members[1], "x": members[2], "y": members[3] });
-        assert_eq!(value(public_key_info(&jwk.to_string()).unwrap())["thumbprint"], json!(thumbprint));
+        assert_eq!(value(public_key_info(jwk.to_string()).unwrap())["thumbprint"], json!(thumbprint));
         let ml = u32::from_le_bytes(data[at..at + 4].try_into().unwrap()) as usize;
         at += 4;
         if artefact == 0 {
@@ -207,7 +207,7 @@ fn generate_key_and_public_key_info() {
         assert_eq!(k["alg"], alg);
         assert!(k["privateJwk"]["d"].is_string());
         assert!(k["publicJwk"].get("d").is_none());
-        let info = value(public_key_info(&k["privateJwk"].to_string()).unwrap());
+        let info = value(public_key_info(k["privateJwk"].to_string()).unwrap());
         assert_eq!(info["thumbprint"], k["thumbprint"]);
         assert_eq!(info["publicJwk"], k["publicJwk"]);
         assert_ne!(value(generate_key(alg).unwrap())["thumbprint"], k["thumbprint"], "fresh randomness");
@@ -238,13 +238,13 @@ fn builders_round_trip_through_the_verifier() {
         attester_public["kid"] = json!("k1");
         let policy = json!({ "audience": AS, "attesters": [{ "jwks": { "keys": [attester_public] } }] }).to_string();
         let attestation = create_attestation(
-            &json!({ "issuerKey": attester["privateJwk"], "kid": "k1", "clientId": "client-1",
+            json!({ "issuerKey": attester["privateJwk"], "kid": "k1", "clientId": "client-1",
                      "instanceKey": instance["publicJwk"], "now": NOW - 5 })
             .to_string(),
         )
         .unwrap();
         let pop =
-            create_pop(&json!({ "key": instance["privateJwk"], "audience": AS, "now": NOW, "jti": "j-1" }).to_string())
+            create_pop(json!({ "key": instance["privateJwk"], "audience": AS, "now": NOW, "jti": "j-1" }).to_string())
                 .unwrap();
         assert_eq!(value(inspect(&pop).unwrap())["kind"], "pop");
         let v = verifier(&policy);
@@ -254,17 +254,14 @@ fn builders_round_trip_through_the_verifier() {
         assert_eq!(ok["instanceKey"]["thumbprint"], instance["thumbprint"]);
         // Another instance's PoP does not verify.
         let other = value(generate_key(alg).unwrap());
-        let forged =
-            create_pop(&json!({ "key": other["privateJwk"], "audience": AS, "now": NOW }).to_string()).unwrap();
+        let forged = create_pop(json!({ "key": other["privateJwk"], "audience": AS, "now": NOW }).to_string()).unwrap();
         let no = value(verify_sync(&v, &request(&attestation, &forged)).unwrap());
         assert_eq!(no["reason"], "pop.bad_signature", "{alg}: {no}");
     }
     // A public key cannot sign; unknown options are refused.
     let k = value(generate_key("ES256").unwrap());
-    assert!(create_pop(&json!({ "key": k["publicJwk"], "audience": AS, "now": NOW }).to_string()).is_err());
-    assert!(
-        create_pop(&json!({ "key": k["privateJwk"], "audience": AS, "now": NOW, "bogus": 1 }).to_string()).is_err()
-    );
+    assert!(create_pop(json!({ "key": k["publicJwk"], "audience": AS, "now": NOW }).to_string()).is_err());
+    assert!(create_pop(json!({ "key": k["privateJwk"], "audience": AS, "now": NOW, "bogus": 1 }).to_string()).is_err());
 }
 
 #[wasm_bindgen_test]
