@@ -445,10 +445,7 @@ impl PolicyConfig {
         })?;
         // The document holds the HMAC secrets: wiped when this returns, whatever it returns.
         let doc = Wiped(Value::Object(map));
-        match &*doc {
-            Value::Object(map) => Self::read(Members::checked(map, Place::Top, &MEMBERS)?),
-            _ => Err(PolicyError::new("", "the policy must be a JSON object")),
-        }
+        Self::read(Members::of(&doc, Place::Top, &MEMBERS)?)
     }
 
     /// Reads a policy from a parsed JSON value.

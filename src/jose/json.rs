@@ -147,13 +147,12 @@ impl<'de> Visitor<'de> for Seed<'_> {
         if self.depth >= MAX_DEPTH {
             return Err(self.fail(JsonFault::TooDeep));
         }
-        let mut out = Value::Array(Vec::new());
-        while let Some(v) = seq.next_element_seed(self.child()).inspect_err(|_| wipe(&mut out))? {
-            if let Value::Array(items) = &mut out {
-                items.push(v);
-            }
+        // On failure the items read so far are wiped before they are freed (see [`wipe`]).
+        let mut out = Vec::new();
+        while let Some(v) = seq.next_element_seed(self.child()).inspect_err(|_| out.iter_mut().for_each(wipe))? {
+            out.push(v);
         }
-        Ok(out)
+        Ok(Value::Array(out))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         if self.depth >= MAX_DEPTH {
@@ -161,19 +160,16 @@ impl<'de> Visitor<'de> for Seed<'_> {
         }
         // On failure the members read so far are wiped before they are freed (a policy's
         // secret, a private JWK's `d`: see [`wipe`]).
-        let mut out = Value::Object(Map::new());
-        while let Some(key) = map.next_key::<String>().inspect_err(|_| wipe(&mut out))? {
-            let Value::Object(members) = &mut out else { break };
-            if members.contains_key(&key) {
-                wipe(&mut out);
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>().inspect_err(|_| out.values_mut().for_each(wipe))? {
+            if out.contains_key(&key) {
+                out.values_mut().for_each(wipe);
                 return Err(self.fail(JsonFault::DuplicateMember));
             }
-            let v = map.next_value_seed(self.child()).inspect_err(|_| wipe(&mut out))?;
-            if let Value::Object(members) = &mut out {
-                members.insert(key, v);
-            }
+            let v = map.next_value_seed(self.child()).inspect_err(|_| out.values_mut().for_each(wipe))?;
+            out.insert(key, v);
         }
-        Ok(out)
+        Ok(Value::Object(out))
     }
 }
 

@@ -13,7 +13,9 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { Verifier, createAttestation, createDpopProof, createPop, generateKey, publicKeyInfo } from "../../js/node.js";
-import { initSync } from "../../pkg/client_attestation.js";
+// The glue's own exports take the JSON text as is: text no JS object can produce (a repeated
+// member, trailing garbage) reaches the core's parser.
+import { initSync, WasmVerifier, createPop as createPopText, publicKeyInfo as publicKeyInfoText } from "../../pkg/client_attestation.js";
 
 const NOW = 1772487600;
 const AS = "https://as.example.com";
@@ -106,6 +108,32 @@ for (const alg of ["ES256", "EdDSA"]) {
     });
   });
 }
+
+describe("text that fails half-way through parsing is wiped", () => {
+  for (const alg of ["ES256", "EdDSA"]) {
+    test(`${alg} private JWK, then a repeated member, a wrong type, trailing text`, () => {
+      const k = generateKey(alg);
+      const jwk = JSON.stringify(k.privateJwk);
+      const texts = [
+        `{"key":${jwk.slice(0, -1)},"d":"x"},"audience":"${AS}","now":${NOW}}`, // repeated member inside the key
+        `{"key":${jwk},"audience":5,"now":${NOW}}`, // a wrong type after the key
+        `{"key":${jwk},"audience":"${AS}","now":${NOW},"key":{}}`, // the key given twice
+        `{"key":${jwk},"audience":"${AS}","now":${NOW}} trailing`,
+      ];
+      for (const text of texts) assert.throws(() => createPopText(text), undefined, text.slice(-40));
+      assert.throws(() => publicKeyInfoText(`${jwk.slice(0, -1)},"kty":"EC"}`));
+      assertAbsent(keyNeedles(k.privateJwk), "option texts that failed to parse");
+    });
+  }
+
+  test("a policy with secrets, then a repeated member or trailing text", () => {
+    const policy = JSON.stringify(policyFor(generateKey("ES256")));
+    for (const text of [`${policy.slice(0, -1)},"audience":"x"}`, `${policy} trailing`, `${policy.slice(0, -1)},"role":7}`]) {
+      assert.throws(() => new WasmVerifier(text));
+    }
+    assertAbsent({ ...textNeedles("challenge secret", CHALLENGE_SECRET), ...textNeedles("DPoP nonce secret", NONCE_SECRET) }, "policies that failed");
+  });
+});
 
 describe("no policy secret stays in linear memory", () => {
   const needles = { ...textNeedles("challenge secret", CHALLENGE_SECRET), ...textNeedles("DPoP nonce secret", NONCE_SECRET) };
