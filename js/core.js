@@ -28,13 +28,9 @@ function optionError(e) {
 // wasm-bindgen's glue copies an ASCII string into wasm memory in one allocation, but grows (and
 // may move) the buffer for other text, which would leave a copy of a private key's `d` or a
 // policy secret in freed memory, where the core's wiping cannot reach it.
-const NON_ASCII = /[^\x00-\x7f]/;
-const NON_ASCII_ALL = /[^\x00-\x7f]/g;
+const NON_ASCII = /[^\x00-\x7f]/g;
 const escapeChar = (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
-function json(value) {
-  const text = JSON.stringify(value);
-  return typeof text === "string" && NON_ASCII.test(text) ? text.replace(NON_ASCII_ALL, escapeChar) : text;
-}
+const json = (value) => JSON.stringify(value)?.replace(NON_ASCII, escapeChar);
 
 function wrap(fn) {
   try {

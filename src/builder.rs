@@ -58,6 +58,14 @@ fn public_from(mut jwk: Value, kid: Option<&str>) -> Result<PublicKey, JwkError>
     PublicKey::from_value(&jwk)
 }
 
+/// Text holding a secret, joined into a buffer of its final size (no reallocation leaves a
+/// copy in freed memory) and zeroized when dropped.
+fn secret_text(parts: &[&str]) -> Zeroizing<String> {
+    let mut text = Zeroizing::new(String::with_capacity(parts.iter().map(|p| p.len()).sum()));
+    parts.iter().for_each(|p| text.push_str(p));
+    text
+}
+
 impl SigningKey {
     /// A P-256 key from its 32-byte private scalar.
     pub fn p256(d: &[u8; 32]) -> Result<SigningKey, JwkError> {
@@ -155,15 +163,29 @@ impl SigningKey {
             }
             Inner::Ed25519(k) => Zeroizing::new(b64::encode(k.as_bytes())),
         };
-        // `{"d":"…",` then the public JWK's members: written into a buffer of the final size, so
-        // no reallocation leaves a copy of `d` in freed memory.
+        // `{"d":"…",` then the public JWK's members.
         let public = self.public.to_jwk().to_string();
         let members = public.strip_prefix('{').unwrap_or(&public);
-        let mut s = Zeroizing::new(String::with_capacity(7 + d.len() + 2 + members.len()));
-        for part in ["{\"d\":\"", d.as_str(), "\",", members] {
-            s.push_str(part);
-        }
-        s
+        secret_text(&["{\"d\":\"", d.as_str(), "\",", members])
+    }
+
+    /// The key document `{"alg", "privateJwk", "publicJwk", "thumbprint"}` that JS
+    /// `generateKey` and the CLI's `build key` return, as JSON text zeroized when dropped.
+    pub fn to_key_json(&self) -> Zeroizing<String> {
+        let private = self.to_private_jwk();
+        let public = self.public.to_jwk().to_string();
+        // The alg name and the thumbprint (base64url) need no JSON escapes.
+        secret_text(&[
+            "{\"alg\":\"",
+            self.alg().name(),
+            "\",\"privateJwk\":",
+            private.as_str(),
+            ",\"publicJwk\":",
+            public.as_str(),
+            ",\"thumbprint\":\"",
+            self.public.thumbprint(),
+            "\"}",
+        ])
     }
 
     /// A fresh random key for `alg` from the operating system's CSPRNG: a P-256 key for

@@ -445,25 +445,7 @@ pub fn generate_key(alg: &str) -> Result<JsValue, JsError> {
     let alg = alg_of(alg)?;
     scrubbed(|| {
         let key = SigningKey::generate(alg).map_err(|e| JsError::new(&e.to_string()))?;
-        // Written by hand into a buffer of the final size (no reallocation leaves a copy of
-        // `d` behind); every part is JSON already (the alg name and thumbprint need no escapes).
-        let private = key.to_private_jwk();
-        let public = key.to_public_jwk().to_string();
-        let thumbprint = key.public_key().thumbprint();
-        let parts = [
-            "{\"alg\":\"",
-            key.alg().name(),
-            "\",\"privateJwk\":",
-            private.as_str(),
-            ",\"publicJwk\":",
-            public.as_str(),
-            ",\"thumbprint\":\"",
-            thumbprint,
-            "\"}",
-        ];
-        let mut text = Zeroizing::new(String::with_capacity(parts.iter().map(|p| p.len()).sum()));
-        parts.iter().for_each(|p| text.push_str(p));
-        parse_json(&text)
+        parse_json(&key.to_key_json())
     })
 }
 

@@ -527,6 +527,13 @@ fn public_and_private_jwks() {
         assert_eq!(again.public_key().thumbprint(), key.public_key().thumbprint());
         assert_eq!(again.public_key().kid.as_deref(), Some("k1"));
         assert_eq!(again.sign(b"m"), key.sign(b"m"), "same private key");
+        // The key document of JS generateKey and the CLI's build key.
+        let doc: Value = serde_json::from_str(&key.to_key_json()).unwrap();
+        assert_eq!(doc["alg"], key.alg().name());
+        assert_eq!(doc["privateJwk"], Value::Object(private));
+        assert_eq!(doc["publicJwk"], public);
+        assert_eq!(doc["thumbprint"], key.public_key().thumbprint());
+        assert_eq!(doc.as_object().unwrap().len(), 4);
     }
 }
 

@@ -525,24 +525,7 @@ fn build_key(args: &[String]) -> Result<Zeroizing<String>, Failure> {
     if let Some(kid) = f.get("--kid") {
         key = key.with_kid(kid);
     }
-    let private = key.to_private_jwk();
-    let private: Value =
-        serde_json::from_str(&private).map_err(|e| Failure(format!("build key: cannot encode the key: {e}")))?;
-    let mut out = Map::new();
-    out.insert("alg".into(), alg.name().into());
-    out.insert("privateJwk".into(), private);
-    out.insert("publicJwk".into(), key.to_public_jwk());
-    out.insert("thumbprint".into(), key.public_key().thumbprint().into());
-    let out = Wiped(Value::Object(out));
-    // Written into a buffer larger than the file can be (a `kid` escapes to at most 6 bytes a
-    // byte), so no reallocation leaves a copy of `d` in freed memory.
-    let room = 1024 + 12 * f.get("--kid").map_or(0, str::len);
-    let mut text = Zeroizing::new(Vec::with_capacity(room));
-    serde_json::to_writer_pretty(&mut *text, &*out)
-        .map_err(|e| Failure(format!("build key: cannot encode the key: {e}")))?;
-    String::from_utf8(std::mem::take(&mut *text))
-        .map(Zeroizing::new)
-        .map_err(|e| Failure(format!("build key: cannot encode the key: {e}")))
+    Ok(key.to_key_json())
 }
 
 fn build_attestation(args: &[String]) -> Result<Zeroizing<String>, Failure> {
