@@ -555,3 +555,25 @@ fn malleated_pop_is_still_a_replay() {
     // And the malleated pair on its own verifies (documenting the behaviour).
     assert!(run(&request(&att2, &pop2), NOW).is_accepted());
 }
+
+/// A string over the base64url alphabet, plus what strict base64url must refuse.
+fn base64ish() -> impl Strategy<Value = String> {
+    proptest::string::string_regex("[A-Za-z0-9_=+/ .-]{0,16}|[A-Za-z0-9_-]{0,64}").expect("regex")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// jose::b64 (base64ct, constant time) decides exactly as the `base64` crate's strict
+    /// unpadded URL-safe engine: same acceptance, same bytes, and it round-trips.
+    #[test]
+    fn b64_agrees_with_an_independent_decoder(s in base64ish(), bytes in proptest::collection::vec(any::<u8>(), 0..48)) {
+        use base64::Engine as _;
+        let theirs = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&s).ok();
+        prop_assert_eq!(b64::decode(&s), theirs.clone(), "{:?}", s);
+        prop_assert_eq!(b64::decode_array::<32>(&s), theirs.and_then(|v| <[u8; 32]>::try_from(v).ok()));
+        let text = b64::encode(&bytes);
+        prop_assert_eq!(&text, &base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bytes));
+        prop_assert_eq!(b64::decode(&text), Some(bytes));
+    }
+}
