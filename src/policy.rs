@@ -507,6 +507,8 @@ impl AttesterConfig {
 }
 
 impl ChallengeConfig {
+    // Out of line (as the other optional sections): compiled only by a policy that has it.
+    #[inline(never)]
     fn read(v: &Value) -> Result<ChallengeConfig, PolicyError> {
         let m = Members::of(v, Place::Challenge, &["secret", "lifetime", "required", "endpoint"])?;
         Ok(ChallengeConfig {
@@ -519,6 +521,8 @@ impl ChallengeConfig {
 }
 
 impl DpopConfig {
+    // Out of line (as the other optional sections): compiled only by a policy that has it.
+    #[inline(never)]
     fn read(v: &Value) -> Result<DpopConfig, PolicyError> {
         let m = Members::of(v, Place::Dpop, &["combined", "nonce"])?;
         Ok(DpopConfig { combined: m.flag("combined")?.unwrap_or(false), nonce: m.object("nonce", NonceConfig::read)? })
@@ -526,6 +530,8 @@ impl DpopConfig {
 }
 
 impl NonceConfig {
+    // Out of line (as the other optional sections): compiled only by a policy that has it.
+    #[inline(never)]
     fn read(v: &Value) -> Result<NonceConfig, PolicyError> {
         let m = Members::of(v, Place::Nonce, &["secret", "lifetime", "required"])?;
         Ok(NonceConfig {
@@ -626,44 +632,8 @@ impl Policy {
             None => None,
             Some(v) => Some(bounded("maxAttestationAge", Some(v), 0, 1, 10 * 365 * 86_400)?),
         };
-        let challenge = match cfg.challenge {
-            None => None,
-            Some(c) => {
-                let lifetime = bounded("challenge.lifetime", c.lifetime, 300, 1, MAX_CHALLENGE_LIFETIME)?;
-                if let Some(e) = &c.endpoint {
-                    identifier("challenge.endpoint", e)?;
-                }
-                let tokens = match &c.secret {
-                    None => None,
-                    Some(s) => Some(
-                        StatelessTokens::new(s.as_bytes(), crate::challenge::CHALLENGE_LABEL, lifetime).ok_or_else(
-                            || PolicyError::new("challenge.secret", format!("must be at least {MIN_SECRET_LEN} bytes")),
-                        )?,
-                    ),
-                };
-                Some(ChallengePolicy { tokens, required: c.required.unwrap_or(true), endpoint: c.endpoint.clone() })
-            }
-        };
-        let dpop = match cfg.dpop {
-            None => None,
-            Some(d) => {
-                let (nonces, nonce_required) = match d.nonce {
-                    None => (None, false),
-                    Some(n) => {
-                        let lifetime = bounded("dpop.nonce.lifetime", n.lifetime, 300, 1, MAX_CHALLENGE_LIFETIME)?;
-                        let t = StatelessTokens::new(n.secret.as_bytes(), crate::challenge::DPOP_NONCE_LABEL, lifetime)
-                            .ok_or_else(|| {
-                                PolicyError::new(
-                                    "dpop.nonce.secret",
-                                    format!("must be at least {MIN_SECRET_LEN} bytes"),
-                                )
-                            })?;
-                        (Some(t), n.required.unwrap_or(true))
-                    }
-                };
-                Some(DpopPolicy { combined: d.combined, nonces, nonce_required })
-            }
-        };
+        let challenge = cfg.challenge.map(ChallengePolicy::new).transpose()?;
+        let dpop = cfg.dpop.map(DpopPolicy::new).transpose()?;
         Ok(Policy {
             dpop,
             audience: cfg.audience,
@@ -677,6 +647,45 @@ impl Policy {
             challenge,
             legacy: cfg.legacy,
         })
+    }
+}
+
+impl ChallengePolicy {
+    /// Validates the `challenge` section (out of line: compiled only by a policy that has one).
+    #[inline(never)]
+    fn new(c: ChallengeConfig) -> Result<ChallengePolicy, PolicyError> {
+        let lifetime = bounded("challenge.lifetime", c.lifetime, 300, 1, MAX_CHALLENGE_LIFETIME)?;
+        if let Some(e) = &c.endpoint {
+            identifier("challenge.endpoint", e)?;
+        }
+        let tokens = match &c.secret {
+            None => None,
+            Some(s) => {
+                Some(StatelessTokens::new(s.as_bytes(), crate::challenge::CHALLENGE_LABEL, lifetime).ok_or_else(
+                    || PolicyError::new("challenge.secret", format!("must be at least {MIN_SECRET_LEN} bytes")),
+                )?)
+            }
+        };
+        Ok(ChallengePolicy { tokens, required: c.required.unwrap_or(true), endpoint: c.endpoint.clone() })
+    }
+}
+
+impl DpopPolicy {
+    /// Validates the `dpop` section (out of line: compiled only by a policy that has one).
+    #[inline(never)]
+    fn new(d: DpopConfig) -> Result<DpopPolicy, PolicyError> {
+        let (nonces, nonce_required) = match d.nonce {
+            None => (None, false),
+            Some(n) => {
+                let lifetime = bounded("dpop.nonce.lifetime", n.lifetime, 300, 1, MAX_CHALLENGE_LIFETIME)?;
+                let t = StatelessTokens::new(n.secret.as_bytes(), crate::challenge::DPOP_NONCE_LABEL, lifetime)
+                    .ok_or_else(|| {
+                        PolicyError::new("dpop.nonce.secret", format!("must be at least {MIN_SECRET_LEN} bytes"))
+                    })?;
+                (Some(t), n.required.unwrap_or(true))
+            }
+        };
+        Ok(DpopPolicy { combined: d.combined, nonces, nonce_required })
     }
 }
 

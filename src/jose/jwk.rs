@@ -100,6 +100,47 @@ fn optional(jwk: &Map<String, Value>, name: &str) -> Result<Option<String>, JwkE
     }
 }
 
+type Parsed = (Verifying, String, Option<String>);
+
+/// `kty: EC`: P-256 only, the point validated.
+#[inline(never)]
+fn ec_key(jwk: &Map<String, Value>) -> Result<Parsed, JwkError> {
+    let crv = member(jwk, "crv")?;
+    if crv != "P-256" {
+        return Err(JwkError::Unsupported(format!("EC curve {}", truncate(crv))));
+    }
+    let xs = member(jwk, "x")?;
+    let ys = member(jwk, "y")?;
+    let xb = b64::decode_array::<32>(xs).ok_or_else(|| JwkError::Invalid("x is not 32 bytes of base64url".into()))?;
+    let yb = b64::decode_array::<32>(ys).ok_or_else(|| JwkError::Invalid("y is not 32 bytes of base64url".into()))?;
+    let mut sec1 = [0u8; 65];
+    sec1[0] = 4;
+    sec1[1..33].copy_from_slice(&xb);
+    sec1[33..].copy_from_slice(&yb);
+    let vk = p256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1)
+        .map_err(|_| JwkError::Invalid("the point is not on P-256".into()))?;
+    Ok((Verifying::P256(vk), xs.to_string(), Some(ys.to_string())))
+}
+
+/// `kty: OKP`: Ed25519 only, small-order points refused.
+#[inline(never)]
+fn okp_key(jwk: &Map<String, Value>) -> Result<Parsed, JwkError> {
+    let crv = member(jwk, "crv")?;
+    if crv != "Ed25519" {
+        return Err(JwkError::Unsupported(format!("OKP curve {}", truncate(crv))));
+    }
+    let xs = member(jwk, "x")?;
+    let xb = b64::decode_array::<32>(xs).ok_or_else(|| JwkError::Invalid("x is not 32 bytes of base64url".into()))?;
+    let vk = ed25519_dalek::VerifyingKey::from_bytes(&xb)
+        .map_err(|_| JwkError::Invalid("x is not a valid Ed25519 point".into()))?;
+    // A small-order key verifies forged signatures under cofactorless checks
+    // (WebCrypto's): refuse it whatever the backend.
+    if vk.is_weak() {
+        return Err(JwkError::Invalid("x is a small-order Ed25519 point".into()));
+    }
+    Ok((Verifying::Ed25519(vk), xs.to_string(), None))
+}
+
 impl PublicKey {
     /// Parses and validates a public JWK object.
     pub fn from_jwk(jwk: &Map<String, Value>) -> Result<PublicKey, JwkError> {
@@ -115,43 +156,11 @@ impl PublicKey {
         let kid = optional(jwk, "kid")?;
         let alg = optional(jwk, "alg")?;
         let kty = member(jwk, "kty")?;
+        // One function per key family, out of line: a wasm engine compiling on first call
+        // compiles only the family it meets.
         let (key, x, y) = match kty {
-            "EC" => {
-                let crv = member(jwk, "crv")?;
-                if crv != "P-256" {
-                    return Err(JwkError::Unsupported(format!("EC curve {}", truncate(crv))));
-                }
-                let xs = member(jwk, "x")?;
-                let ys = member(jwk, "y")?;
-                let xb = b64::decode_array::<32>(xs)
-                    .ok_or_else(|| JwkError::Invalid("x is not 32 bytes of base64url".into()))?;
-                let yb = b64::decode_array::<32>(ys)
-                    .ok_or_else(|| JwkError::Invalid("y is not 32 bytes of base64url".into()))?;
-                let mut sec1 = [0u8; 65];
-                sec1[0] = 4;
-                sec1[1..33].copy_from_slice(&xb);
-                sec1[33..].copy_from_slice(&yb);
-                let vk = p256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1)
-                    .map_err(|_| JwkError::Invalid("the point is not on P-256".into()))?;
-                (Verifying::P256(vk), xs.to_string(), Some(ys.to_string()))
-            }
-            "OKP" => {
-                let crv = member(jwk, "crv")?;
-                if crv != "Ed25519" {
-                    return Err(JwkError::Unsupported(format!("OKP curve {}", truncate(crv))));
-                }
-                let xs = member(jwk, "x")?;
-                let xb = b64::decode_array::<32>(xs)
-                    .ok_or_else(|| JwkError::Invalid("x is not 32 bytes of base64url".into()))?;
-                let vk = ed25519_dalek::VerifyingKey::from_bytes(&xb)
-                    .map_err(|_| JwkError::Invalid("x is not a valid Ed25519 point".into()))?;
-                // A small-order key verifies forged signatures under cofactorless checks
-                // (WebCrypto's): refuse it whatever the backend.
-                if vk.is_weak() {
-                    return Err(JwkError::Invalid("x is a small-order Ed25519 point".into()));
-                }
-                (Verifying::Ed25519(vk), xs.to_string(), None)
-            }
+            "EC" => ec_key(jwk)?,
+            "OKP" => okp_key(jwk)?,
             "oct" => return Err(JwkError::Private),
             "RSA" => return Err(JwkError::Unsupported("RSA keys".into())),
             other => {
