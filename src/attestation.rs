@@ -114,7 +114,7 @@ pub(crate) fn check(
     } else if let Ok(Some(nbf)) = nbf
         && now.saturating_add(tol) < nbf
     {
-        Err(rej(Reason::AttestationNotYetValid, format!("nbf {nbf} is after now {now}")))
+        Err(Rejection::lazy(Reason::AttestationNotYetValid, || format!("nbf {nbf} is after now {now}")))
     } else {
         Ok(())
     };
@@ -162,26 +162,26 @@ pub(crate) fn check(
                 }
             }
             if matching == 0 {
-                let detail = match kid {
-                    Ok(Some(k)) => {
-                        format!("no trusted {} key with kid {}", alg.name(), truncate(k))
-                    }
+                let detail = || match kid {
+                    Ok(Some(k)) => format!("no trusted {} key with kid {}", alg.name(), truncate(k)),
                     Ok(None) => format!("no trusted {} key", alg.name()),
                     Err(()) => String::from("kid is not a string"),
                 };
-                list.fail(Check::AttestationSignature, rej(Reason::AttestationUnknownKey, detail));
+                list.fail(Check::AttestationSignature, Rejection::lazy(Reason::AttestationUnknownKey, detail));
             } else if candidates.len() > MAX_CANDIDATE_KEYS {
-                let detail = format!(
-                    "{} trusted keys match and at most {MAX_CANDIDATE_KEYS} are tried: the attestation needs a kid",
-                    candidates.len()
-                );
-                list.fail(Check::AttestationSignature, rej(Reason::AttestationUnknownKey, detail));
+                let n = candidates.len();
+                let detail = || {
+                    format!(
+                        "{n} trusted keys match and at most {MAX_CANDIDATE_KEYS} are tried: the attestation needs a kid"
+                    )
+                };
+                list.fail(Check::AttestationSignature, Rejection::lazy(Reason::AttestationUnknownKey, detail));
             } else if candidates.is_empty() {
-                let detail = match &sub {
+                let detail = || match &sub {
                     Some(s) => format!("the attester is not trusted for client_id {}", truncate(s)),
                     None => String::from("the attester is restricted to listed client_ids and sub is missing"),
                 };
-                list.fail(Check::AttestationSignature, rej(Reason::AttestationAttesterNotAllowed, detail));
+                list.fail(Check::AttestationSignature, Rejection::lazy(Reason::AttestationAttesterNotAllowed, detail));
             } else if cached.is_some_and(|c| {
                 candidates.iter().any(|&(ai, ki)| {
                     policy
@@ -218,7 +218,9 @@ pub(crate) fn check(
             let r = if c == s {
                 Ok(())
             } else {
-                Err(rej(Reason::ClientIdMismatch, format!("client_id {} but sub {}", truncate(c), truncate(s))))
+                Err(Rejection::lazy(Reason::ClientIdMismatch, || {
+                    format!("client_id {} but sub {}", truncate(c), truncate(s))
+                }))
             };
             list.record(Check::AttestationClientId, r);
         }
@@ -230,7 +232,7 @@ pub(crate) fn check(
         Ok(None) => list.fail(Check::AttestationExp, Rejection::new(Reason::AttestationExpMissing)),
         Ok(Some(exp)) => {
             let r = if now >= exp.saturating_add(tol) {
-                Err(rej(Reason::AttestationExpired, format!("exp {exp}, now {now}")))
+                Err(Rejection::lazy(Reason::AttestationExpired, || format!("exp {exp}, now {now}")))
             } else {
                 Ok(())
             };
@@ -289,13 +291,14 @@ pub(crate) fn check(
         }
         Ok(None) => Some(Ok(())),
         Ok(Some(iat)) if iat > now.saturating_add(tol) => {
-            Some(Err(rej(Reason::AttestationIssuedInFuture, format!("iat {iat}, now {now}"))))
+            Some(Err(Rejection::lazy(Reason::AttestationIssuedInFuture, || format!("iat {iat}, now {now}"))))
         }
         Ok(Some(iat)) => match policy.max_attestation_age {
-            Some(max) if now.saturating_sub(iat) > max.saturating_add(tol) => Some(Err(rej(
-                Reason::AttestationTooOld,
-                format!("issued {} s ago, maxAttestationAge {max} s", now.saturating_sub(iat)),
-            ))),
+            Some(max) if now.saturating_sub(iat) > max.saturating_add(tol) => {
+                Some(Err(Rejection::lazy(Reason::AttestationTooOld, || {
+                    format!("issued {} s ago, maxAttestationAge {max} s", now.saturating_sub(iat))
+                })))
+            }
             _ => Some(Ok(())),
         },
     };

@@ -229,13 +229,12 @@ impl JoseRules {
             Some(serde_json::Value::String(a)) => match Algorithm::lookup(a) {
                 AlgLookup::Supported(a) if allowed.contains(a) => Ok(a),
                 AlgLookup::Supported(a) => {
-                    Err(Rejection::with(self.alg_not_allowed, format!("{} is not allowed by the policy", a.name())))
+                    Err(Rejection::lazy(self.alg_not_allowed, || format!("{} is not allowed by the policy", a.name())))
                 }
                 AlgLookup::None => Err(Rejection::new(self.alg_none)),
-                AlgLookup::Unsupported(x) => Err(Rejection::with(
-                    self.alg_not_allowed,
-                    format!("{} is not supported", crate::jose::jwk::truncate(x)),
-                )),
+                AlgLookup::Unsupported(x) => Err(Rejection::lazy(self.alg_not_allowed, || {
+                    format!("{} is not supported", crate::jose::jwk::truncate(x))
+                })),
             },
             Some(_) => Err(Rejection::with(self.alg_not_allowed, "alg is not a string")),
             None => Err(Rejection::with(self.alg_not_allowed, "alg is missing")),

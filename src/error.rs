@@ -325,9 +325,20 @@ impl Rejection {
     pub const fn new(reason: Reason) -> Self {
         Rejection { reason, detail: None }
     }
-    /// A rejection with detail.
+    /// A rejection with detail. Out of line and cold, as every rejection is: a wasm engine that
+    /// compiles a function whole on its first call then compiles only a call for each rejection
+    /// a valid request never reaches.
+    #[cold]
+    #[inline(never)]
     pub fn with(reason: Reason, detail: impl Into<String>) -> Self {
         Rejection { reason, detail: Some(detail.into()) }
+    }
+    /// A rejection whose detail is formatted out of line (cold): the formatting code of each
+    /// call site is its own function, compiled only if that rejection is ever made.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn lazy(reason: Reason, detail: impl FnOnce() -> String) -> Self {
+        Rejection { reason, detail: Some(detail()) }
     }
     /// The spec error code.
     pub fn error(&self) -> ErrorCode {

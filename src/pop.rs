@@ -96,11 +96,11 @@ pub(crate) fn check(
     } else if let Ok(Some(exp)) = exp
         && now >= exp.saturating_add(tol)
     {
-        Err(rej(Reason::PopExpired, format!("exp {exp}, now {now}")))
+        Err(Rejection::lazy(Reason::PopExpired, || format!("exp {exp}, now {now}")))
     } else if let Ok(Some(nbf)) = nbf
         && now.saturating_add(tol) < nbf
     {
-        Err(rej(Reason::PopNotYetValid, format!("nbf {nbf}, now {now}")))
+        Err(Rejection::lazy(Reason::PopNotYetValid, || format!("nbf {nbf}, now {now}")))
     } else {
         Ok(())
     };
@@ -112,11 +112,13 @@ pub(crate) fn check(
     // R-POP-4: allow-list, asymmetric, and fit to the instance key (RFC 8725 §3.1).
     let alg = RULES.alg(&jws.header, policy.algorithms);
     let alg = alg.and_then(|a| match cnf {
-        Some(k) if !a.fits(k.kind()) => {
-            Err(rej(Reason::PopAlgKeyMismatch, format!("{} does not fit the instance key type", a.name())))
-        }
+        Some(k) if !a.fits(k.kind()) => Err(Rejection::lazy(Reason::PopAlgKeyMismatch, || {
+            format!("{} does not fit the instance key type", a.name())
+        })),
         Some(k) if k.alg.as_deref().is_some_and(|ka| ka != a.name()) => {
-            Err(rej(Reason::PopAlgKeyMismatch, format!("{} differs from the instance key's alg", a.name())))
+            Err(Rejection::lazy(Reason::PopAlgKeyMismatch, || {
+                format!("{} differs from the instance key's alg", a.name())
+            }))
         }
         _ => Ok(a),
     });
@@ -138,14 +140,18 @@ pub(crate) fn check(
             Some(Value::String(a)) => Ok(a.as_str()),
             _ => Err(rej(Reason::PopClaimType, "aud is not a string")),
         },
-        Some(Value::Array(v)) if v.len() > 1 => Err(rej(Reason::PopAudMultiple, format!("{} audiences", v.len()))),
+        Some(Value::Array(v)) if v.len() > 1 => {
+            Err(Rejection::lazy(Reason::PopAudMultiple, || format!("{} audiences", v.len())))
+        }
         Some(_) => Err(rej(Reason::PopClaimType, "aud is not a string")),
     }
     .and_then(|a| {
         if a == policy.audience {
             Ok(())
         } else {
-            Err(rej(Reason::PopAudMismatch, format!("aud {} but this server is {}", truncate(a), policy.audience)))
+            Err(Rejection::lazy(Reason::PopAudMismatch, || {
+                format!("aud {} but this server is {}", truncate(a), policy.audience)
+            }))
         }
     });
     list.record(Check::PopAud, r6);
@@ -154,7 +160,7 @@ pub(crate) fn check(
     let jti = match claims.get("jti") {
         Some(Value::String(j)) if !j.is_empty() && j.chars().count() <= MAX_JTI_LEN => Ok(j.clone()),
         Some(Value::String(j)) if !j.is_empty() => {
-            Err(rej(Reason::PopJtiMissing, format!("jti is {} characters long", j.chars().count())))
+            Err(Rejection::lazy(Reason::PopJtiMissing, || format!("jti is {} characters long", j.chars().count())))
         }
         Some(Value::String(_)) => Err(rej(Reason::PopJtiMissing, "jti is empty")),
         Some(_) => Err(rej(Reason::PopJtiMissing, "jti is not a string")),
@@ -187,12 +193,13 @@ pub(crate) fn check(
         None if policy.legacy && (challenge == ChallengeOutcome::Valid || legacy_exp_ok(exp.ok().flatten())) => Ok(()),
         None => Err(Rejection::new(Reason::PopIatMissing)),
         Some(iat) if iat > now.saturating_add(tol) => {
-            Err(rej(Reason::PopIssuedInFuture, format!("iat {iat}, now {now}")))
+            Err(Rejection::lazy(Reason::PopIssuedInFuture, || format!("iat {iat}, now {now}")))
         }
-        Some(iat) if now.saturating_sub(iat) > policy.max_pop_age.saturating_add(tol) => Err(rej(
-            Reason::PopTooOld,
-            format!("issued {} s ago, maxPopAge {} s", now.saturating_sub(iat), policy.max_pop_age),
-        )),
+        Some(iat) if now.saturating_sub(iat) > policy.max_pop_age.saturating_add(tol) => {
+            Err(Rejection::lazy(Reason::PopTooOld, || {
+                format!("issued {} s ago, maxPopAge {} s", now.saturating_sub(iat), policy.max_pop_age)
+            }))
+        }
         Some(_) => Ok(()),
     };
     list.record(Check::PopIat, r8);

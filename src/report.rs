@@ -66,25 +66,37 @@ pub fn verdict_json(verdict: &Verdict, response: Option<&HttpResponse>, checks: 
     let checks = checks.then_some(verdict.checks.as_slice());
     let out = match &verdict.outcome {
         Ok(a) => accepted_json(a, &verdict.audit, checks),
-        Err(r) => serde_json::to_string(&RejectedOut {
-            ok: false,
-            error: r.error().as_str(),
-            reason: r.reason.code(),
-            requirement: r.reason.requirement(),
-            check: verdict
-                .checks
-                .iter()
-                .find(|c| matches!(&c.status, crate::Status::Fail(x) if x == r))
-                .map(|c| c.check.id()),
-            description: r.description(),
-            status: response.map(|x| x.status),
-            response: response.map(ResponseOut::new),
-            audit: &verdict.audit,
-            checks,
-        }),
+        Err(r) => rejected_json(verdict, r, response, checks),
     };
     // Serializing these borrowed structs cannot fail (string keys, finite numbers only).
     out.unwrap_or_else(|_| String::from(r#"{"ok":false,"error":"temporarily_unavailable","reason":"internal"}"#))
+}
+
+/// The rejected result. Out of line: of the two result shapes, a wasm engine that compiles on
+/// first call compiles only the one it meets.
+#[inline(never)]
+fn rejected_json(
+    verdict: &Verdict,
+    r: &crate::Rejection,
+    response: Option<&HttpResponse>,
+    checks: Option<&[CheckResult]>,
+) -> Result<String, serde_json::Error> {
+    serde_json::to_string(&RejectedOut {
+        ok: false,
+        error: r.error().as_str(),
+        reason: r.reason.code(),
+        requirement: r.reason.requirement(),
+        check: verdict
+            .checks
+            .iter()
+            .find(|c| matches!(&c.status, crate::Status::Fail(x) if x == r))
+            .map(|c| c.check.id()),
+        description: r.description(),
+        status: response.map(|x| x.status),
+        response: response.map(ResponseOut::new),
+        audit: &verdict.audit,
+        checks,
+    })
 }
 
 /// `{"header":…,"claims":…}`: the texts that were sent, verbatim (each was strictly parsed as

@@ -26,10 +26,17 @@ pub fn check(header: &Map<String, Value>, expected: &str) -> Result<(), String> 
     match header.get("typ") {
         None => Err(String::from("typ is missing")),
         Some(Value::String(t)) if typ_matches(t, expected) => Ok(()),
-        Some(Value::String(t)) => Err(match kind_of(t) {
-            Some(kind) => format!("typ {} marks {kind}, not the expected {expected}", crate::jose::jwk::truncate(t)),
-            None => format!("typ is {}, expected {expected}", crate::jose::jwk::truncate(t)),
-        }),
+        Some(Value::String(t)) => Err(wrong(t, expected)),
         Some(_) => Err(String::from("typ is not a string")),
+    }
+}
+
+/// The detail for a wrong `typ` (out of line: never on a valid request's path).
+#[cold]
+#[inline(never)]
+fn wrong(t: &str, expected: &str) -> String {
+    match kind_of(t) {
+        Some(kind) => format!("typ {} marks {kind}, not the expected {expected}", crate::jose::jwk::truncate(t)),
+        None => format!("typ is {}, expected {expected}", crate::jose::jwk::truncate(t)),
     }
 }

@@ -757,29 +757,36 @@ impl Prepared {
         if !ctx.explain {
             // Signature work after an earlier failure cannot change the decision: skip it.
             if let Some(first) = self.first_failing_check() {
-                let mut kept = Vec::new();
-                let mut sigs = Vec::new();
-                let mut names = Vec::new();
-                for g in self.groups.drain(..) {
-                    if g.check > first {
-                        self.list.set(g.check, Status::NotEvaluated);
-                        continue;
-                    }
-                    let start = sigs.len();
-                    for (n, s) in self.sigs.get(g.start..g.end).unwrap_or_default().iter().enumerate() {
-                        sigs.push(s.clone());
-                        if g.check == Check::AttestationSignature {
-                            names.push(self.attester_names.get(n).cloned().flatten());
-                        }
-                    }
-                    kept.push(SigGroup { start, end: sigs.len(), ..g });
-                }
-                self.sigs = sigs;
-                self.attester_names = names;
-                self.groups = kept;
+                self.drop_signatures_after(first);
             }
         }
         self
+    }
+
+    /// Drops the signature checks of the checks after `first` (out of line: only a request
+    /// that already failed gets here).
+    #[inline(never)]
+    fn drop_signatures_after(&mut self, first: Check) {
+        let mut kept = Vec::new();
+        let mut sigs = Vec::new();
+        let mut names = Vec::new();
+        for g in self.groups.drain(..) {
+            if g.check > first {
+                self.list.set(g.check, Status::NotEvaluated);
+                continue;
+            }
+            let start = sigs.len();
+            for (n, s) in self.sigs.get(g.start..g.end).unwrap_or_default().iter().enumerate() {
+                sigs.push(s.clone());
+                if g.check == Check::AttestationSignature {
+                    names.push(self.attester_names.get(n).cloned().flatten());
+                }
+            }
+            kept.push(SigGroup { start, end: sigs.len(), ..g });
+        }
+        self.sigs = sigs;
+        self.attester_names = names;
+        self.groups = kept;
     }
 
     fn first_failing_check(&self) -> Option<Check> {

@@ -59,14 +59,23 @@ fn parse_json(text: &str) -> Result<JsValue, JsError> {
 /// The result object; randomness is drawn only when the error response needs a fresh
 /// challenge or DPoP nonce.
 fn result(verifier: &crate::Verifier, verdict: &crate::Verdict, now: i64, explain: bool) -> Result<JsValue, JsError> {
-    let response = if verdict.is_accepted() {
-        None
-    } else if verdict.needs_challenge() || verdict.needs_dpop_nonce() {
+    let response = if verdict.is_accepted() { None } else { rejection_response(verifier, verdict, now)? };
+    parse_json(&verdict_json(verdict, response.as_ref(), explain))
+}
+
+/// The HTTP response for a rejection (with a fresh challenge or DPoP nonce when the rejection
+/// asks for one). Out of line: compiled only once a request is rejected.
+#[inline(never)]
+fn rejection_response(
+    verifier: &crate::Verifier,
+    verdict: &crate::Verdict,
+    now: i64,
+) -> Result<Option<crate::HttpResponse>, JsError> {
+    Ok(if verdict.needs_challenge() || verdict.needs_dpop_nonce() {
         verifier.respond(verdict, now, &random16()?)
     } else {
         verifier.error_response(verdict, None)
-    };
-    parse_json(&verdict_json(verdict, response.as_ref(), explain))
+    })
 }
 
 /// `flags` bit: add every check to the result (`explain`).
