@@ -122,6 +122,17 @@ pub(crate) struct Checklist {
 }
 
 impl Checklist {
+    /// The request itself is invalid (R-ATT-1 area: header limits, form body): every other
+    /// check is not evaluated. Out of line: a valid request never gets here.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn fail_request(&mut self, why: alloc::string::String) {
+        self.fail(Check::Request, Rejection::with(Reason::RequestInvalid, why));
+        for c in Check::ALL.iter().filter(|c| **c != Check::Request) {
+            self.set(*c, Status::NotEvaluated);
+        }
+    }
+
     pub(crate) fn set(&mut self, check: Check, status: Status) {
         match self.items.iter_mut().find(|c| c.check == check) {
             Some(c) => c.status = status,

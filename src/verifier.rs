@@ -70,6 +70,12 @@ impl RequestContext {
     pub fn at(now: i64) -> Self {
         RequestContext { now, ..Default::default() }
     }
+
+    /// This context with the form body's `client_id` (out of line: only form requests).
+    #[inline(never)]
+    fn with_client_id(&self, id: &str) -> Self {
+        RequestContext { client_id: Some(String::from(id)), ..self.clone() }
+    }
 }
 
 /// Largest form body read for its `client_id`, bytes.
@@ -336,6 +342,26 @@ pub struct ReplayEntry {
     pub expires_at: i64,
 }
 
+// Out of line, each compiled only by the first request that needs it: the attester of a cached
+// attestation (from the second request on) and the DPoP members.
+impl Audit {
+    #[inline(never)]
+    fn cached_attester(&mut self, c: &crate::cache::CachedAttester) {
+        self.attester = c.name.clone();
+        self.attester_kid = c.kid.clone();
+        self.attester_key_thumbprint = Some(c.thumbprint.clone());
+    }
+
+    #[inline(never)]
+    fn dpop(&mut self, d: &Dpop, combined: bool) {
+        self.dpop_key_thumbprint = d.key.as_ref().map(|k| k.thumbprint().to_string());
+        self.dpop_nonce = d.nonce.as_str();
+        if combined {
+            self.jti = d.jti.as_deref().map(|j| truncate(j).to_string());
+        }
+    }
+}
+
 /// The verifier. Cheap to share; holds only the validated policy.
 #[derive(Clone, Debug)]
 pub struct Verifier {
@@ -437,7 +463,7 @@ impl Verifier {
         let with_form_client;
         let ctx = match &form_client {
             Ok(Some(id)) => {
-                with_form_client = RequestContext { client_id: Some(id.clone()), ..ctx.clone() };
+                with_form_client = ctx.with_client_id(id);
                 &with_form_client
             }
             _ => ctx,
@@ -448,10 +474,7 @@ impl Verifier {
             form_client.map(|_| ())
         };
         if let Err(why) = limits {
-            list.fail(Check::Request, Rejection::with(Reason::RequestInvalid, why));
-            for c in Check::ALL.iter().filter(|c| **c != Check::Request) {
-                list.set(*c, Status::NotEvaluated);
-            }
+            list.fail_request(why);
             return prepared(list, sigs, groups, None, None, audit).finish_prepare(ctx);
         }
         list.pass(Check::Request);
@@ -567,9 +590,7 @@ impl Verifier {
         if let Some(c) = cached
             && list.items.iter().any(|x| x.check == Check::AttestationSignature && x.status == Status::Pass)
         {
-            audit.attester = c.name.clone();
-            audit.attester_kid = c.kid.clone();
-            audit.attester_key_thumbprint = Some(c.thumbprint.clone());
+            audit.cached_attester(c);
         }
         if let Some(a) = &att {
             audit.client_id = a.sub.as_deref().map(|s| truncate(s).to_string());
@@ -583,11 +604,7 @@ impl Verifier {
             audit.challenge = ChallengeOutcome::NotUsed.as_str();
         }
         if let Some(d) = &dpop {
-            audit.dpop_key_thumbprint = d.key.as_ref().map(|k| k.thumbprint().to_string());
-            audit.dpop_nonce = d.nonce.as_str();
-            if combined {
-                audit.jti = d.jti.as_deref().map(|j| truncate(j).to_string());
-            }
+            audit.dpop(d, combined);
         }
         if pop.is_some() || combined {
             audit.mechanism = Some(mechanism.as_str());
