@@ -25,14 +25,20 @@ const req = {
 performance.now();
 const out = { scenario };
 if (scenario === "ours" || scenario === "ours-sync") {
+  // CA_BENCH_STOP=import|new: stop after that step, print nothing (used with V8's
+  // --trace-wasm-compilation-times, which then is the only output: see compiledOnFirstUse).
+  const stop = process.env.CA_BENCH_STOP;
   const t0 = performance.now();
   const m = await import(process.env.CA_BENCH_ENTRY);
   const t1 = performance.now();
+  if (stop === "import") process.exit(0);
   const v = new m.Verifier(fx.policy);
   const t2 = performance.now();
+  if (stop === "new") process.exit(0);
   const r = scenario === "ours-sync" ? v.verifySync(req) : await v.verify(req);
   const t3 = performance.now();
   if (!r.ok) throw new Error(`not accepted: ${r.reason} ${r.description}`);
+  if (stop === "verify") process.exit(0);
   Object.assign(out, { import: t1 - t0, setup: t2 - t1, first: t3 - t2, total: t3 - t0 });
 } else if (scenario === "jose" || scenario === "jose-bundled") {
   // jose-strict.mjs imports nothing; loaded before the clock, like the harness in ours.

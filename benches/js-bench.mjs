@@ -37,7 +37,7 @@ import * as jose from "jose";
 import { Verifier } from "../js/node.js";
 import { ALGS, NOW, makeFixture, request, checkFixtures } from "./fixtures.mjs";
 import { makeJoseStrict } from "./jose-strict.mjs";
-import { coldStart, coldCase, printColdStart } from "./cold-start.mjs";
+import { coldStart, coldCase, compiledOnFirstUse, printColdStart, printCompiled } from "./cold-start.mjs";
 import * as fixturesModule from "./fixtures.mjs";
 
 const ROOT = join(fileURLToPath(new URL(".", import.meta.url)), "..");
@@ -335,6 +335,7 @@ async function main() {
     for (const fx of fixtures) cases.push(await coldCase(fixturesModule, fx));
     cold = await coldStart(cases, { runs: COLD_RUNS });
     printColdStart(cold, { runs: COLD_RUNS, target: TARGET.coldMs });
+    printCompiled(compiledOnFirstUse(cases));
   }
 
   // ---- targets ----------------------------------------------------------------------------

@@ -92,7 +92,8 @@ impl SigningKey {
     pub fn from_jwk(jwk: &Map<String, Value>) -> Result<SigningKey, JwkError> {
         let d = match jwk.get("d") {
             Some(Value::String(d)) => Zeroizing::new(
-                b64::decode_array::<32>(d).ok_or_else(|| JwkError::Invalid("d is not 32 bytes of base64url".into()))?,
+                b64::decode_secret::<32>(d)
+                    .ok_or_else(|| JwkError::Invalid("d is not 32 bytes of base64url".into()))?,
             ),
             _ => return Err(JwkError::Invalid("d is missing: not a private JWK".into())),
         };
@@ -157,11 +158,11 @@ impl SigningKey {
         let d = match &self.inner {
             Inner::P256(k) => {
                 let mut bytes = k.to_bytes();
-                let d = Zeroizing::new(b64::encode(&bytes));
+                let d = b64::encode_secret(&bytes);
                 zeroize::Zeroize::zeroize(bytes.as_mut_slice());
                 d
             }
-            Inner::Ed25519(k) => Zeroizing::new(b64::encode(k.as_bytes())),
+            Inner::Ed25519(k) => b64::encode_secret(k.as_bytes()),
         };
         // `{"d":"…",` then the public JWK's members.
         let public = self.public.to_jwk().to_string();

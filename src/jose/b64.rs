@@ -2,35 +2,60 @@
 //!
 //! Rejects `=` padding, the standard alphabet's `+` and `/`, whitespace, and non-canonical
 //! trailing bits, so every accepted string has exactly one byte sequence and vice versa.
+//!
+//! Two implementations with the same strictness, each for its data: tokens, public keys and
+//! hashes go through the `base64` crate (table lookups, the fast path of every request); a
+//! private key's `d` goes through RustCrypto's `base64ct` ([`decode_secret`],
+//! [`encode_secret`]), whose arithmetic has no data-dependent branches or table lookups, so
+//! decoding or encoding a key leaks nothing through timing or the cache.
 
 use alloc::string::String;
-use alloc::vec;
 use alloc::vec::Vec;
-use base64ct::{Base64UrlUnpadded, Encoding};
-use zeroize::Zeroize;
-
-/// The exact decoded length of `len` unpadded base64url characters (a remainder of one
-/// character is invalid and decodes to nothing).
-const fn decoded_len(len: usize) -> usize {
-    len / 4 * 3 + len % 4 * 3 / 4
-}
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64ct::{Base64UrlUnpadded, Encoding as _};
+use zeroize::{Zeroize, Zeroizing};
 
 /// Decodes strict unpadded base64url.
 pub fn decode(s: &str) -> Option<Vec<u8>> {
-    let mut out = vec![0u8; decoded_len(s.len())];
-    let n = Base64UrlUnpadded::decode(s, &mut out).ok()?.len();
-    out.truncate(n);
-    Some(out)
+    let mut out = Vec::new();
+    URL_SAFE_NO_PAD.decode_vec(s, &mut out).ok().map(|()| out)
 }
 
 /// Decodes into a fixed-size array; `None` on any length mismatch.
 pub fn decode_array<const N: usize>(s: &str) -> Option<[u8; N]> {
-    // Checked before decoding: the length decides, so nothing oversized is touched.
+    // Upper bound before decoding: never allocate for oversized input.
+    if s.len() > N.div_ceil(3) * 4 {
+        return None;
+    }
+    // Public values (a key's `x`/`y`, a challenge); a private key's `d` goes through
+    // [`decode_secret`]. The buffer is still wiped when freed. `decode` shares the code.
+    let mut buf = Zeroizing::new(Vec::new());
+    URL_SAFE_NO_PAD.decode_vec(s, &mut buf).ok()?;
+    let mut out = [0u8; N];
+    if buf.len() != N {
+        return None;
+    }
+    out.copy_from_slice(&buf);
+    Some(out)
+}
+
+/// Encodes as unpadded base64url.
+pub fn encode(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The exact decoded length of `len` unpadded base64url characters.
+const fn decoded_len(len: usize) -> usize {
+    len / 4 * 3 + len % 4 * 3 / 4
+}
+
+/// Decodes secret key material (a private JWK's `d`) in constant time, straight into the array
+/// (no heap copy); wiped if decoding fails half-way. `None` on any length mismatch.
+pub fn decode_secret<const N: usize>(s: &str) -> Option<[u8; N]> {
     if decoded_len(s.len()) != N {
         return None;
     }
-    // The decoded bytes may be a private key's `d`: decoded in place, never on the heap, in
-    // constant time (base64ct), and wiped if decoding fails half-way.
     let mut out = [0u8; N];
     if Base64UrlUnpadded::decode(s, &mut out).is_err() {
         out.zeroize();
@@ -39,9 +64,9 @@ pub fn decode_array<const N: usize>(s: &str) -> Option<[u8; N]> {
     Some(out)
 }
 
-/// Encodes as unpadded base64url.
-pub fn encode(bytes: &[u8]) -> String {
-    Base64UrlUnpadded::encode_string(bytes)
+/// Encodes secret key material in constant time, into text wiped when dropped.
+pub fn encode_secret(bytes: &[u8]) -> Zeroizing<String> {
+    Zeroizing::new(Base64UrlUnpadded::encode_string(bytes))
 }
 
 #[cfg(test)]
@@ -58,9 +83,10 @@ mod tests {
         assert!(decode("AQ ID").is_none(), "whitespace");
         assert!(decode_array::<2>("AQID").is_none());
         assert_eq!(decode_array::<3>("AQID"), Some([1, 2, 3]));
-        assert!(decode_array::<3>("AQI=").is_none(), "padding");
-        assert!(decode_array::<2>("AR").is_none() && decode_array::<1>("AR").is_none());
-        assert!(decode("A").is_none(), "one character left over");
-        assert_eq!(decode("").as_deref(), Some(&[][..]));
+        assert_eq!(decode_secret::<3>("AQID"), Some([1, 2, 3]));
+        assert!(decode_secret::<3>("AQI=").is_none(), "padding");
+        assert!(decode_secret::<1>("AR").is_none(), "non-canonical trailing bits");
+        assert!(decode_secret::<2>("AQID").is_none() && decode_secret::<4>("AQID").is_none());
+        assert_eq!(encode_secret(&[1, 2, 3]).as_str(), "AQID");
     }
 }
