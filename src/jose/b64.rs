@@ -3,11 +3,11 @@
 //! Rejects `=` padding, the standard alphabet's `+` and `/`, whitespace, and non-canonical
 //! trailing bits, so every accepted string has exactly one byte sequence and vice versa.
 //!
-//! Two implementations with the same strictness, each for its data: tokens, public keys and
-//! hashes go through the `base64` crate (table lookups, the fast path of every request); a
-//! private key's `d` goes through RustCrypto's `base64ct` ([`decode_secret`],
-//! [`encode_secret`]), whose arithmetic has no data-dependent branches or table lookups, so
-//! decoding or encoding a key leaks nothing through timing or the cache.
+//! Two decoders with the same strictness, each for its data: tokens and public keys go through
+//! the `base64` crate (table lookups, the fast path of every request); a private key's `d`
+//! goes through RustCrypto's `base64ct` ([`decode_secret`]), whose arithmetic has no
+//! data-dependent branches or table lookups, so decoding a key leaks nothing through timing or
+//! the cache. Encoding is always `base64ct`.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -40,9 +40,11 @@ pub fn decode_array<const N: usize>(s: &str) -> Option<[u8; N]> {
     Some(out)
 }
 
-/// Encodes as unpadded base64url.
+/// Encodes as unpadded base64url (`base64ct`, constant time: what is encoded here is a hash, a
+/// JWS segment or, through [`encode_secret`], a private key; its encoder is also smaller than
+/// the `base64` crate's, which matters for the wasm compiled before the first result).
 pub fn encode(bytes: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
+    Base64UrlUnpadded::encode_string(bytes)
 }
 
 /// The exact decoded length of `len` unpadded base64url characters.
@@ -64,9 +66,9 @@ pub fn decode_secret<const N: usize>(s: &str) -> Option<[u8; N]> {
     Some(out)
 }
 
-/// Encodes secret key material in constant time, into text wiped when dropped.
+/// Encodes secret key material (constant time, as [`encode`]) into text wiped when dropped.
 pub fn encode_secret(bytes: &[u8]) -> Zeroizing<String> {
-    Zeroizing::new(Base64UrlUnpadded::encode_string(bytes))
+    Zeroizing::new(encode(bytes))
 }
 
 #[cfg(test)]
