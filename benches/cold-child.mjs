@@ -25,7 +25,7 @@ const req = {
 performance.now();
 const out = { scenario };
 if (scenario === "ours" || scenario === "ours-sync") {
-  // CA_BENCH_STOP=import|new: stop after that step, print nothing (used with V8's
+  // CA_BENCH_STOP=import|new|verify: stop after that step, print nothing (used with V8's
   // --trace-wasm-compilation-times, which then is the only output: see compiledOnFirstUse).
   const stop = process.env.CA_BENCH_STOP;
   const t0 = performance.now();

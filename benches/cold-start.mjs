@@ -157,6 +157,11 @@ export function compiledOnFirstUse(cases) {
       return { functions: sizes.length, bytes: sizes.reduce((a, b) => a + b, 0) };
     };
     const [atImport, atNew, atVerify] = ["import", "new", "verify"].map(compiled);
+    // A verification compiles wasm whatever the build: nothing counted means the trace's format
+    // changed (or the flag is gone), not that nothing was compiled.
+    if (atVerify.functions === 0) {
+      throw new Error("compiledOnFirstUse: no Liftoff lines in node's --trace-wasm-compilation-times output (has V8's trace format changed?)");
+    }
     rows.push({ alg: c.alg, step: "new Verifier(policy)", functions: atNew.functions - atImport.functions, bytes: atNew.bytes - atImport.bytes });
     rows.push({ alg: c.alg, step: "first verify()", functions: atVerify.functions - atNew.functions, bytes: atVerify.bytes - atNew.bytes });
   }

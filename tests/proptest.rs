@@ -585,7 +585,8 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
     /// The two base64url implementations (the `base64` crate for public data, constant-time
-    /// `base64ct` for private keys) decide exactly alike: same acceptance, same bytes, same text.
+    /// `base64ct` for private keys) decide exactly alike: same acceptance, same bytes; and what
+    /// is accepted is canonical (decoding then encoding gives the text back).
     #[test]
     fn b64_public_and_secret_paths_agree(s in base64ish(), bytes in proptest::collection::vec(any::<u8>(), 0..48)) {
         prop_assert_eq!(b64::decode_array::<32>(&s), b64::decode_secret::<32>(&s), "{:?}", s);
@@ -600,8 +601,6 @@ proptest! {
             prop_assert_eq!(b64::encode(&v), s.clone(), "canonical: decoding then encoding gives the text back");
         }
         let text = b64::encode(&bytes);
-        let secret = b64::encode_secret(&bytes);
-        prop_assert_eq!(text.as_str(), secret.as_str());
         prop_assert_eq!(b64::decode(&text), Some(bytes));
     }
 }

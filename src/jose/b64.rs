@@ -22,22 +22,14 @@ pub fn decode(s: &str) -> Option<Vec<u8>> {
     URL_SAFE_NO_PAD.decode_vec(s, &mut out).ok().map(|()| out)
 }
 
-/// Decodes into a fixed-size array; `None` on any length mismatch.
+/// Decodes public fixed-size values (a key's `x`/`y`, a challenge) into an array; `None` on any
+/// length mismatch. A private key's `d` goes through [`decode_secret`] instead.
 pub fn decode_array<const N: usize>(s: &str) -> Option<[u8; N]> {
     // Upper bound before decoding: never allocate for oversized input.
     if s.len() > N.div_ceil(3) * 4 {
         return None;
     }
-    // Public values (a key's `x`/`y`, a challenge); a private key's `d` goes through
-    // [`decode_secret`]. The buffer is still wiped when freed. `decode` shares the code.
-    let mut buf = Zeroizing::new(Vec::new());
-    URL_SAFE_NO_PAD.decode_vec(s, &mut buf).ok()?;
-    let mut out = [0u8; N];
-    if buf.len() != N {
-        return None;
-    }
-    out.copy_from_slice(&buf);
-    Some(out)
+    decode(s)?.try_into().ok()
 }
 
 /// Encodes as unpadded base64url (`base64ct`, constant time: what is encoded here is a hash, a
