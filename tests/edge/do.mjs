@@ -45,6 +45,7 @@ export async function runDurableObjectTests(h) {
   const env = secrets();
   const mf = new Miniflare({
     host: "127.0.0.1",
+    cf: false, // no Request.cf download (offline)
     workers: [
       workerOptions("edge-a", policy, env),
       workerOptions("edge-b", policy, env, "edge-a"),

@@ -31,17 +31,28 @@ export function scratch(name) {
   return dir;
 }
 
-/** A free TCP port on 127.0.0.1. */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.unref();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
+const handedOut = new Set();
+/**
+ * A free TCP port on 127.0.0.1, never one this process handed out before: servers start side by
+ * side, and the kernel may offer a port again between our probe closing it and its user binding it.
+ */
+export async function freePort() {
+  for (let i = 0; i < 100; i++) {
+    const port = await new Promise((resolve, reject) => {
+      const s = createServer();
+      s.unref();
+      s.on("error", reject);
+      s.listen(0, "127.0.0.1", () => {
+        const { port } = s.address();
+        s.close(() => resolve(port));
+      });
     });
-  });
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error("freePort: no new free port in 100 tries");
 }
 
 // ---- processes --------------------------------------------------------------------------------
@@ -60,7 +71,8 @@ export function startProcess(name, command, args, { cwd = ROOT, env = {}, logFil
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });
-  const exited = new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  // "close", not "exit": the end of the output (often the reason) arrives after the exit event.
+  const exited = new Promise((resolve) => child.on("close", (code, signal) => resolve({ code, signal })));
   const collect = (d) => {
     out.push(d.toString());
     if (out.length > 4000) out.splice(0, 1000);
@@ -125,10 +137,13 @@ process.on("exit", () => {
 /** Waits until GET url answers (any status) or the process exits or `ms` pass. */
 export async function waitForHttp(proc, url, ms = 60_000) {
   const deadline = Date.now() + ms;
-  let exited = false;
-  proc.exited.then(() => (exited = true));
+  let exited = null;
+  proc.exited.then((e) => (exited = e));
   while (Date.now() < deadline) {
-    if (exited) throw new Error(`${proc.name} exited before answering:\n${proc.log().slice(-3000)}`);
+    if (exited) {
+      const how = exited.signal ? `signal ${exited.signal}` : `code ${exited.code}`;
+      throw new Error(`${proc.name} exited (${how}) before answering:\n${proc.log().slice(-3000)}${proc.extraLog?.() ?? ""}`);
+    }
     try {
       const r = await fetch(url, { signal: AbortSignal.timeout(2000) });
       await r.arrayBuffer();
@@ -157,6 +172,13 @@ export function secrets() {
 }
 
 /**
+ * The environment of every `wrangler dev` we start: non-interactive, no metrics, and offline —
+ * without CLOUDFLARE_CF_FETCH_ENABLED=false, miniflare fetches https://workers.cloudflare.com/cf.json
+ * (for `request.cf`) on each start without a cached copy; the worker does not read `request.cf`.
+ */
+export const WRANGLER_ENV = { CI: "true", WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1", FORCE_COLOR: "0" };
+
+/**
  * Starts the example worker with `wrangler dev` on 127.0.0.1:port (local workerd, offline),
  * its audience moved to that origin, or `policy` instead of the shipped one.
  */
@@ -166,6 +188,7 @@ export async function startWorker({ port, policy, dir = scratch("wrangler"), log
   const envFile = join(dir, "secrets.env");
   writeFileSync(envFile, Object.entries(envSecrets).map(([k, v]) => `${k}=${v}`).join("\n") + "\n", { mode: 0o600 });
   const inspector = await freePort();
+  const debugLog = join(dir, "wrangler-debug.log");
   const proc = startProcess(
     `wrangler dev :${port}`,
     join(ROOT, "node_modules/.bin/wrangler"),
@@ -175,8 +198,9 @@ export async function startWorker({ port, policy, dir = scratch("wrangler"), log
       "--var", `POLICY:${JSON.stringify(p)}`, ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
       "--show-interactive-dev-session=false", "--log-level", "info",
     ],
-    { cwd: WORKER_DIR, env: { CI: "true", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", FORCE_COLOR: "0" }, logFile },
+    { cwd: WORKER_DIR, env: { ...WRANGLER_ENV, WRANGLER_LOG_PATH: debugLog }, logFile },
   );
+  proc.extraLog = () => (existsSync(debugLog) ? `\n--- wrangler's debug log (tail) ---\n${readFileSync(debugLog, "utf8").slice(-3000)}` : "");
   await waitForHttp(proc, `${origin}/healthz`, 90_000);
   return { proc, origin };
 }
