@@ -71,8 +71,9 @@ export function startProcess(name, command, args, { cwd = ROOT, env = {}, logFil
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });
-  // "close", not "exit": the end of the output (often the reason) arrives after the exit event.
-  const exited = new Promise((resolve) => child.on("close", (code, signal) => resolve({ code, signal })));
+  const exited = new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  // The end of the output (often the reason for an exit) arrives after "exit", with "close".
+  const closed = new Promise((resolve) => child.on("close", resolve));
   const collect = (d) => {
     out.push(d.toString());
     if (out.length > 4000) out.splice(0, 1000);
@@ -83,6 +84,7 @@ export function startProcess(name, command, args, { cwd = ROOT, env = {}, logFil
     name,
     pid: child.pid,
     exited,
+    closed,
     alive: true,
     log: () => out.join("").replace(/\x1b\[[0-9;]*m/g, ""),
     async stop() {
@@ -141,6 +143,7 @@ export async function waitForHttp(proc, url, ms = 60_000) {
   proc.exited.then((e) => (exited = e));
   while (Date.now() < deadline) {
     if (exited) {
+      await Promise.race([proc.closed, sleep(1000)]); // a child may hold the pipes open
       const how = exited.signal ? `signal ${exited.signal}` : `code ${exited.code}`;
       throw new Error(`${proc.name} exited (${how}) before answering:\n${proc.log().slice(-3000)}${proc.extraLog?.() ?? ""}`);
     }
@@ -176,7 +179,7 @@ export function secrets() {
  * without CLOUDFLARE_CF_FETCH_ENABLED=false, miniflare fetches https://workers.cloudflare.com/cf.json
  * (for `request.cf`) on each start without a cached copy; the worker does not read `request.cf`.
  */
-export const WRANGLER_ENV = { CI: "true", WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1", FORCE_COLOR: "0" };
+const WRANGLER_ENV = { CI: "true", WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1", FORCE_COLOR: "0" };
 
 /**
  * Starts the example worker with `wrangler dev` on 127.0.0.1:port (local workerd, offline),
