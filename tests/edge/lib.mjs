@@ -60,10 +60,11 @@ export async function freePort() {
 const started = new Set();
 
 /**
- * Starts a command in its own process group; output goes to `logFile`. `stop()` signals the
+ * Starts a command in its own process group; output goes to `logFile`; `extraLogFile` (a log the
+ * program writes itself) is shown with its output when it fails to start. `stop()` signals the
  * group by the leader's PID (SIGTERM, then SIGKILL after 5 s) and waits for the exit.
  */
-export function startProcess(name, command, args, { cwd = ROOT, env = {}, logFile } = {}) {
+export function startProcess(name, command, args, { cwd = ROOT, env = {}, logFile, extraLogFile } = {}) {
   const out = [];
   const child = spawn(command, args, {
     cwd,
@@ -87,6 +88,11 @@ export function startProcess(name, command, args, { cwd = ROOT, env = {}, logFil
     closed,
     alive: true,
     log: () => out.join("").replace(/\x1b\[[0-9;]*m/g, ""),
+    /** The tail of the output, and of `extraLogFile` if there is one: for error messages. */
+    tail() {
+      const extra = extraLogFile && existsSync(extraLogFile) ? `\n--- ${extraLogFile} (tail) ---\n${readFileSync(extraLogFile, "utf8").slice(-3000)}` : "";
+      return proc.log().slice(-3000) + extra;
+    },
     async stop() {
       if (!proc.alive) return;
       proc.alive = false;
@@ -145,7 +151,7 @@ export async function waitForHttp(proc, url, ms = 60_000) {
     if (exited) {
       await Promise.race([proc.closed, sleep(1000)]); // a child may hold the pipes open
       const how = exited.signal ? `signal ${exited.signal}` : `code ${exited.code}`;
-      throw new Error(`${proc.name} exited (${how}) before answering:\n${proc.log().slice(-3000)}${proc.extraLog?.() ?? ""}`);
+      throw new Error(`${proc.name} exited (${how}) before answering:\n${proc.tail()}`);
     }
     try {
       const r = await fetch(url, { signal: AbortSignal.timeout(2000) });
@@ -155,7 +161,7 @@ export async function waitForHttp(proc, url, ms = 60_000) {
       await sleep(200);
     }
   }
-  throw new Error(`${proc.name} did not answer ${url} within ${ms} ms:\n${proc.log().slice(-3000)}`);
+  throw new Error(`${proc.name} did not answer ${url} within ${ms} ms:\n${proc.tail()}`);
 }
 
 // ---- the example configurations --------------------------------------------------------------
@@ -201,9 +207,8 @@ export async function startWorker({ port, policy, dir = scratch("wrangler"), log
       "--var", `POLICY:${JSON.stringify(p)}`, ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
       "--show-interactive-dev-session=false", "--log-level", "info",
     ],
-    { cwd: WORKER_DIR, env: { ...WRANGLER_ENV, WRANGLER_LOG_PATH: debugLog }, logFile },
+    { cwd: WORKER_DIR, env: { ...WRANGLER_ENV, WRANGLER_LOG_PATH: debugLog }, logFile, extraLogFile: debugLog },
   );
-  proc.extraLog = () => (existsSync(debugLog) ? `\n--- wrangler's debug log (tail) ---\n${readFileSync(debugLog, "utf8").slice(-3000)}` : "");
   await waitForHttp(proc, `${origin}/healthz`, 90_000);
   return { proc, origin };
 }
