@@ -1,6 +1,6 @@
 // One cold-start sample (benches/cold-start.mjs spawns this file in a fresh node process).
 //
-//   node benches/cold-child.mjs <scenario>      scenario: ours | ours-sync | jose | jose-bundled
+//   node benches/cold-child.mjs <scenario>      scenario: ours | ours-sync | ours-pop | jose | jose-bundled
 //
 // This file imports nothing, so the clock starts in a process that has loaded only what node
 // itself loads for a script ("bare"), plus the builtins named in CA_BENCH_PRELOAD (e.g.
@@ -32,7 +32,8 @@ if (scenario === "ours" || scenario === "ours-sync") {
   const m = await import(process.env.CA_BENCH_ENTRY);
   const t1 = performance.now();
   if (stop === "import") process.exit(0);
-  const v = new m.Verifier(fx.policy);
+  // The pure-wasm path as its users configure it: backend "wasm".
+  const v = new m.Verifier(scenario === "ours-sync" ? { ...fx.policy, backend: "wasm" } : fx.policy);
   const t2 = performance.now();
   if (stop === "new") process.exit(0);
   const r = scenario === "ours-sync" ? v.verifySync(req) : await v.verify(req);
@@ -40,6 +41,15 @@ if (scenario === "ours" || scenario === "ours-sync") {
   if (!r.ok) throw new Error(`not accepted: ${r.reason} ${r.description}`);
   if (stop === "verify") process.exit(0);
   Object.assign(out, { import: t1 - t0, setup: t2 - t1, first: t3 - t2, total: t3 - t0 });
+} else if (scenario === "ours-pop") {
+  // The client side (an agent runtime, a tool gateway): import → the first PoP it sends.
+  const t0 = performance.now();
+  const m = await import(process.env.CA_BENCH_ENTRY);
+  const t1 = performance.now();
+  const pop = m.createPop({ key: fx.instanceKey, audience: fx.audience, now: fx.now });
+  const t3 = performance.now();
+  if (typeof pop !== "string" || pop.split(".").length !== 3) throw new Error("ours-pop: no PoP");
+  Object.assign(out, { import: t1 - t0, setup: 0, first: t3 - t1, total: t3 - t0 });
 } else if (scenario === "jose" || scenario === "jose-bundled") {
   // jose-strict.mjs imports nothing; loaded before the clock, like the harness in ours.
   const { makeJoseStrict } = await import("./jose-strict.mjs");
